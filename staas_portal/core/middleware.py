@@ -1,0 +1,43 @@
+import logging
+import time
+
+from staas_portal.core.request_context import accept_request_id, request_id_var
+
+logger = logging.getLogger("staas_portal.requests")
+
+
+class RequestIdMiddleware:
+    """Gives each request an id and writes one log line for it when it is answered.
+
+    The line names the path but never the query string or body, where a
+    password or token could travel.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = accept_request_id(request.headers.get("X-Request-ID"))
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        started = time.monotonic()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            self.log_request(request, response.status_code, started)
+        finally:
+            request_id_var.reset(token)
+        return response
+
+    def log_request(self, request, status: int, started: float) -> None:
+        user = getattr(request, "user", None)
+        username = user.get_username() if user and user.is_authenticated else "-"
+        elapsed_ms = (time.monotonic() - started) * 1000
+        logger.info(
+            "%s %s %s %.1fms user=%s",
+            request.method,
+            request.path,
+            status,
+            elapsed_ms,
+            username,
+        )

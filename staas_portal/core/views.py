@@ -1,0 +1,32 @@
+from django.http import HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from staas_portal.core.health import system_health
+from staas_portal.users.access import ALL_ROLES, STAFF_ROLES, has_role, public, role_required
+
+
+@role_required(*ALL_ROLES)
+def home(request):
+    health = system_health() if has_role(request.user, *STAFF_ROLES) else None
+    return render(request, "core/home.html", {"health": health})
+
+
+@public
+@require_GET
+@never_cache
+def healthz(request):
+    health = system_health()
+    return JsonResponse(health, status=200 if health["ok"] else 503)
+
+
+def server_error(request):
+    """The 500 page, with the request id so that support can find the log lines."""
+    # Rendered without the request's context processors: whatever broke the page
+    # (the database, say) must not break the error page too.
+    page = loader.get_template("500.html").render(
+        {"request_id": getattr(request, "request_id", "")}
+    )
+    return HttpResponseServerError(page)
