@@ -3,8 +3,10 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -194,3 +196,25 @@ def celery_worker(real_celery_worker, all_logs):
     if real_celery_worker is not None:
         return real_celery_worker
     return WorkerHandle(None, all_logs)
+
+
+class RefusingGateway(BaseHTTPRequestHandler):
+    """Answers every request as a gateway answers an unsigned one: 403."""
+
+    def do_GET(self):
+        self.send_response(403)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def live_gateway_url():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RefusingGateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()

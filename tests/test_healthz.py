@@ -1,34 +1,10 @@
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
 from staas_portal.core.models import WorkerHeartbeat
-
-
-class RefusingGateway(BaseHTTPRequestHandler):
-    """Answers every request as a gateway answers an unsigned one: 403."""
-
-    def do_GET(self):
-        self.send_response(403)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def live_gateway_url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), RefusingGateway)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def test_an_address_is_locked_after_five_failures_on_any_account(client, db):
 
 
 def test_other_accounts_and_addresses_are_not_locked_by_someone_elses_failures(client, db):
-    for attempt in range(5):
+    for _ in range(5):
         sign_in(client, "ada", "wrong", address="192.0.2.50")
     make_login(Role.SUPPORT, "sam")
 
