@@ -47,6 +47,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"\nStaaS Portal is running at {url}"))
             self.stdout.write(demo.getvalue())
             self.stdout.write(f"Running: {', '.join(children)}. Press Ctrl-C to stop.\n")
+            self.stdout.flush()
             self.watch(children)
         except KeyboardInterrupt:
             self.stdout.write("\nStopping...")
