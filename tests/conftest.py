@@ -16,6 +16,8 @@ from django.test import Client
 from staas_portal.core.logging import RequestIdFilter
 from staas_portal.users.models import Role, User
 
+pytest_plugins = ["tests.emulator_fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 

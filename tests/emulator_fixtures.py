@@ -1,0 +1,1 @@
+"""Fixtures that start the gateway emulator on loopback (filled in with the emulator)."""
