@@ -21,7 +21,7 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 # The S3 sub-resources that take part in a V2 canonical resource (data plane).
 V2_SUBRESOURCES = frozenset(
-    [
+    (
         "acl",
         "cors",
         "delete",
@@ -46,7 +46,7 @@ V2_SUBRESOURCES = frozenset(
         "response-cache-control",
         "response-content-disposition",
         "response-content-encoding",
-    ]
+    )
 )
 
 QueryPairs = Iterable[tuple[str, str | None]]
