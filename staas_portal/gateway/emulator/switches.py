@@ -1,0 +1,100 @@
+"""Feature switches (which gateway generation to play) and injected faults.
+
+Both describe the emulator rather than the cluster, so they live in memory and
+not in the state file: a restart plays a default, well-behaved new gateway.
+"""
+
+import threading
+from dataclasses import asdict, dataclass, fields
+
+from staas_portal.gateway.emulator.messages import ERROR_STYLES
+
+FAULT_PHASES = ("before", "after")
+
+
+@dataclass
+class Features:
+    quotas: bool = True
+    select_by_id: bool = True
+    usage_paging: bool = True
+    wrap_user_list: bool = False
+    error_style: str = "xml"
+
+    def update(self, changes: dict) -> None:
+        """Applies a partial update; ValueError names the first bad entry, changing nothing."""
+        known = {field.name for field in fields(self)}
+        for name, value in changes.items():
+            if name not in known:
+                raise ValueError(f"unknown feature {name!r}")
+            if name == "error_style" and value not in ERROR_STYLES:
+                raise ValueError(f"error_style must be one of {', '.join(ERROR_STYLES)}")
+            if name != "error_style" and not isinstance(value, bool):
+                raise ValueError(f"{name} must be true or false")
+        for name, value in changes.items():
+            setattr(self, name, value)
+
+    def reset(self) -> None:
+        self.update(asdict(Features()))
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class FaultPlan:
+    delay_seconds: float = 0.0
+    fail_every: int = 0
+    malformed_every: int = 0
+    drop_every: int = 0
+    phase: str = "before"
+
+
+def parse_plan(settings: dict) -> FaultPlan:
+    known = {field.name for field in fields(FaultPlan)}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise ValueError(f"unknown fault setting {unknown[0]!r}")
+    plan = FaultPlan(**settings)
+
+    if plan.phase not in FAULT_PHASES:
+        raise ValueError("phase must be 'before' or 'after'")
+    delay = plan.delay_seconds
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
+        raise ValueError("delay_seconds must be a non-negative number")
+    for name in ("fail_every", "malformed_every", "drop_every"):
+        value = getattr(plan, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a non-negative whole number (0 turns it off)")
+    return plan
+
+
+class Faults:
+    """Counts admin calls and says which one a fault replaces."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.plan = FaultPlan()
+        self.calls = 0
+
+    def replace(self, plan: FaultPlan) -> None:
+        with self._lock:
+            self.plan = plan
+            self.calls = 0
+
+    def clear(self) -> None:
+        self.replace(FaultPlan())
+
+    def next_call(self) -> tuple[FaultPlan, str | None]:
+        """The plan in force and the fault for this call: drop, fail, malformed or None."""
+        with self._lock:
+            self.calls += 1
+            plan, number = self.plan, self.calls
+        for kind in ("drop", "fail", "malformed"):
+            every = getattr(plan, f"{kind}_every")
+            if every and number % every == 0:
+                return plan, kind
+        return plan, None
+
+    def as_dict(self) -> dict:
+        with self._lock:
+            return {**asdict(self.plan), "calls": self.calls}
