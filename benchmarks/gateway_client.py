@@ -11,6 +11,7 @@ client's overhead. Target: at most 15% over the bare session.
 
 import argparse
 import logging
+import os
 import secrets
 import socket
 import subprocess
@@ -47,9 +48,10 @@ def start_emulator(
     command = [
         sys.executable, "-m", "staas_portal.gateway.emulator", "--host", "127.0.0.1",
         "--port", str(port), "--state", str(workdir / "emulator.json"),
-        "--access-key", access_key, "--secret-key", secret_key,
+        "--access-key", access_key,
     ]  # fmt: skip
-    emulator = subprocess.Popen(command, cwd=REPO, stderr=subprocess.DEVNULL)
+    environment = {**os.environ, "STAAS_GATEWAY_SECRET_KEY": secret_key}
+    emulator = subprocess.Popen(command, cwd=REPO, env=environment, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

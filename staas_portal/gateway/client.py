@@ -196,7 +196,7 @@ class GatewayClient:
         pairs = [("ostor-quotas", None), *quota_selector(**selector), *extra]
         try:
             return self.call(method, pairs)
-        except (errors.GatewayInvalidRequest, errors.GatewayServerError) as error:
+        except (errors.GatewayInvalidRequest, errors.GatewayFeatureMissing) as error:
             if error.status in (400, 405, 501):
                 raise errors.GatewayFeatureMissing(
                     f"it has no storage quotas ({error.message})",
