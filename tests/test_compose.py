@@ -2,6 +2,7 @@
 
 import ast
 import importlib
+import importlib.util
 import re
 
 import pytest
@@ -41,6 +42,10 @@ def test_the_stack_has_every_part():
     assert {"web", "worker", "beat", "migrate"} <= set(PORTAL_SERVICES)
 
 
+def test_the_emulator_only_starts_when_asked_for():
+    assert COMPOSE["services"]["emulator"]["profiles"] == ["emulator"]
+
+
 @pytest.mark.parametrize("name", sorted(PORTAL_SERVICES))
 def test_each_command_names_an_entry_point_the_project_provides(name):
     command = PORTAL_SERVICES[name]["command"]
@@ -52,6 +57,8 @@ def test_each_command_names_an_entry_point_the_project_provides(name):
         app_module = command[command.index("-A") + 1]
         assert importlib.import_module(app_module).celery_app.main == "staas_portal"
         assert command[command.index("-A") + 2] in {"worker", "beat"}
+    elif command[:2] == ["python", "-m"]:
+        assert importlib.util.find_spec(f"{command[2]}.__main__") is not None
     else:
         assert command[:2] == ["python", "manage.py"]
         assert command[2] in get_commands()

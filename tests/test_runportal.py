@@ -1,5 +1,6 @@
 """`make run`'s last step: the whole portal in one command, stopped by Ctrl-C."""
 
+import json
 import os
 import queue
 import re
@@ -60,9 +61,10 @@ def read_until(stream, pattern: str, timeout: float) -> str:
 
 
 def test_it_serves_the_login_page_prints_the_logins_and_stops_on_ctrl_c(fresh_environment):
-    port = free_port()
+    port, gateway_port = free_port(), free_port()
     portal = subprocess.Popen(
-        [sys.executable, "manage.py", "runportal", "--port", str(port)],
+        [sys.executable, "manage.py", "runportal", "--port", str(port),
+         "--gateway-port", str(gateway_port)],
         cwd=REPO, env=fresh_environment, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -74,10 +76,16 @@ def test_it_serves_the_login_page_prints_the_logins_and_stops_on_ctrl_c(fresh_en
         assert f"StaaS Portal is running at http://127.0.0.1:{port}/" in banner
         for username in ("admin", "support", "customer"):
             assert re.search(rf"user {username}\s+password \S{{16}}", banner)
+        emulator_url = f"http://127.0.0.1:{gateway_port}/"
+        assert f"Gateway emulator (the default gateway): {emulator_url}" in banner
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as health:
+            gateway = json.load(health)["parts"][-1]
+        assert (gateway["name"], gateway["ok"]) == ("gateway:default", True)
 
         portal.send_signal(signal.SIGINT)
         portal.wait(timeout=20)
         assert not port_answers(port)
+        assert not port_answers(gateway_port)
     finally:
         if portal.poll() is None:
             portal.kill()
@@ -93,14 +101,15 @@ def test_with_redis_it_also_runs_a_worker_and_beat(fresh_environment, settings):
         "CELERY_QUEUE": f"staas-runportal-{port}",
     }
     portal = subprocess.Popen(
-        [sys.executable, "manage.py", "runportal", "--port", str(port)],
+        [sys.executable, "manage.py", "runportal", "--port", str(port),
+         "--gateway-port", str(free_port())],
         cwd=REPO, env=environment, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         banner = read_until(portal.stdout, r"Press Ctrl-C to stop", timeout=60)
 
-        assert "Running: web, worker, beat." in banner
+        assert "Running: gateway, web, worker, beat." in banner
         portal.send_signal(signal.SIGINT)
         assert portal.wait(timeout=30) == 0
     finally:

@@ -1,5 +1,8 @@
+import json
 import os
+import secrets
 import signal
+import string
 import subprocess
 import sys
 import time
@@ -18,16 +21,20 @@ STOP_TIMEOUT_SECONDS = 10
 
 class Command(BaseCommand):
     help = (
-        "Runs the whole portal on this machine: the web server, and a Celery worker and "
-        "beat when REDIS_URL is set. Loads the demo logins on the first start. Ctrl-C "
-        "stops everything it started."
+        "Runs the whole portal on this machine: the web server; the gateway emulator as "
+        "the default gateway when STAAS_GATEWAY_URL is unset; and a Celery worker and beat "
+        "when REDIS_URL is set. Loads the demo logins on the first start. Ctrl-C stops "
+        "everything it started."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--gateway-port", type=int, default=9000, help="the emulator's port, when it runs"
+        )
 
-    def handle(self, *args, host, port, **options):
+    def handle(self, *args, host, port, gateway_port, **options):
         demo = StringIO()
         call_command("seed_demo", stdout=demo)
 
@@ -35,6 +42,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         children = {}
         try:
+            if not settings.STAAS_GATEWAY["url"]:
+                gateway_url = self.start_emulator(gateway_port, children)
+                demo.write(f"Gateway emulator (the default gateway): {gateway_url}\n")
             children["web"] = self.start([self.manage, "runserver", f"{host}:{port}"])
             if settings.REDIS_URL:
                 children["worker"] = self.start(self.celery("worker", "--loglevel=INFO"))
@@ -53,6 +63,40 @@ class Command(BaseCommand):
             self.stdout.write("\nStopping...")
         finally:
             self.stop(children)
+
+    def start_emulator(self, port: int, children: dict) -> str:
+        """Starts the emulator and hands its URL and system key to every later child."""
+        state = Path(settings.VAR_DIR) / "emulator.json"
+        os.environ.update(
+            {
+                **self.emulator_keys(),
+                "STAAS_GATEWAY_URL": f"http://127.0.0.1:{port}/",
+                "STAAS_GATEWAY_SIGNATURE": "v2",
+            }
+        )
+        children["gateway"] = self.start(
+            ["-m", "staas_portal.gateway.emulator", "--port", str(port), "--state", str(state)]
+        )
+        self.wait_until_serving(f"http://127.0.0.1:{port}/_emulator/features", children)
+        return os.environ["STAAS_GATEWAY_URL"]
+
+    def emulator_keys(self) -> dict[str, str]:
+        """The emulator's system key pair, made on the first start and kept in var/."""
+        key_file = Path(settings.VAR_DIR) / "emulator-key.json"
+        if key_file.exists():
+            return json.loads(key_file.read_text())
+
+        user_id = secrets.token_hex(8)
+        suffix = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(4))
+        alphabet = string.ascii_letters + string.digits
+        keys = {
+            "STAAS_GATEWAY_ACCESS_KEY": user_id + suffix,
+            "STAAS_GATEWAY_SECRET_KEY": "".join(secrets.choice(alphabet) for _ in range(40)),
+        }
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(json.dumps(keys))
+        key_file.chmod(0o600)
+        return keys
 
     @property
     def manage(self) -> str:
@@ -79,7 +123,7 @@ class Command(BaseCommand):
                     return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.3)
-        raise CommandError(f"The web server did not answer at {url} within 60 seconds.")
+        raise CommandError(f"Nothing answered at {url} within {STARTUP_TIMEOUT_SECONDS} seconds.")
 
     def watch(self, children: dict) -> None:
         while True:
