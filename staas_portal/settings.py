@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "staas_portal.core",
     "staas_portal.users",
     "staas_portal.audit",
+    "staas_portal.clusters",
+    "staas_portal.customers",
+    "staas_portal.jobs",
 ]
 
 MIDDLEWARE = [

@@ -1,9 +1,15 @@
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from staas_portal.audit.models import AuditEvent, Outcome
 from staas_portal.core.request_context import current_request_id
+from staas_portal.gateway.errors import GatewayError
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +58,57 @@ def audit_record(
 
     logger.info("audit: %s %s %s: %s", event.actor_name, action, target, outcome)
     return event
+
+
+class ServiceRefused(Exception):
+    """A rule of the portal refused an action before anything was asked of a gateway."""
+
+
+@dataclass
+class AuditedAction:
+    """What an action learns while it runs, for the audit event written at its end."""
+
+    target: str
+    parameters: dict = field(default_factory=dict)
+
+
+@contextmanager
+def audited(
+    *, actor, action: str, target: str = "", parameters: dict | None = None, address: str = ""
+) -> Iterator[AuditedAction]:
+    """Runs the block as one audited action: success, refusal or failure is recorded.
+
+    The event is written outside any transaction the block opened, so a failure
+    that rolls the block's own writes back is still on record.
+    """
+    details = AuditedAction(target=target, parameters=dict(parameters or {}))
+    outcome, gateway_error = Outcome.SUCCESS, ""
+    try:
+        yield details
+    except (PermissionDenied, ServiceRefused, ValidationError) as refusal:
+        outcome = Outcome.REFUSED
+        details.parameters["reason"] = refusal_text(refusal)
+        raise
+    except GatewayError as error:
+        outcome, gateway_error = Outcome.FAILURE, str(error)
+        raise
+    except Exception as error:
+        outcome = Outcome.FAILURE
+        details.parameters["error"] = type(error).__name__
+        raise
+    finally:
+        audit_record(
+            actor=actor,
+            action=action,
+            target=details.target,
+            parameters=details.parameters,
+            outcome=outcome,
+            gateway_error=gateway_error,
+            address=address,
+        )
+
+
+def refusal_text(refusal: Exception) -> str:
+    if isinstance(refusal, ValidationError):
+        return "; ".join(refusal.messages)
+    return str(refusal)

@@ -1,0 +1,357 @@
+"""What admins do to customers, their S3 accounts, key pairs and buckets.
+
+Every function checks the actor's role, asks the gateway first and records what
+it confirmed second, and leaves an audit event whatever the outcome. Nothing is
+written to the database that the gateway did not confirm.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from staas_portal.audit.services import ServiceRefused, audited
+from staas_portal.clusters.models import StorageCluster
+from staas_portal.customers.models import MAX_KEY_PAIRS, Customer, KeyPairNote, S3Account
+from staas_portal.gateway import results
+from staas_portal.users.access import STAFF_ROLES, require_role
+from staas_portal.users.models import Role
+
+logger = logging.getLogger(__name__)
+
+CUSTOMER_FIELDS = ("name", "company", "email", "phone", "status", "notes")
+
+
+class BucketsOwned(ServiceRefused):
+    """The S3 user owns buckets, so the gateway would refuse to delete it."""
+
+    def __init__(self, bucket_names: list[str]):
+        self.bucket_names = bucket_names
+        listed = ", ".join(bucket_names)
+        super().__init__(
+            f"The S3 user owns {len(bucket_names)} bucket(s): {listed}. Delete them first, "
+            "or ask for the buckets to be deleted with the user."
+        )
+
+
+# Customers
+
+
+def customer_save(*, actor, customer: Customer, address: str = "") -> Customer:
+    """Adds a customer or saves an edited one; validation errors name the field."""
+    action = "customer.create" if customer.pk is None else "customer.update"
+    parameters = {name: getattr(customer, name) for name in CUSTOMER_FIELDS if name != "notes"}
+    with audited(actor=actor, action=action, target=customer_target(customer),
+                 parameters=parameters, address=address) as audit:  # fmt: skip
+        require_role(actor, Role.ADMIN)
+        customer.email = customer.email.strip()
+        customer.full_clean()
+        customer.save()
+        audit.target = customer_target(customer)
+    logger.info("%s saved customer %s", actor, customer.pk)
+    return customer
+
+
+def customer_delete(*, actor, customer: Customer, address: str = "") -> None:
+    with audited(actor=actor, action="customer.delete", target=customer_target(customer),
+                 parameters={"email": customer.email}, address=address):  # fmt: skip
+        require_role(actor, Role.ADMIN)
+        live = customer.accounts.exclude(state=S3Account.State.DELETED)
+        if live.exists():
+            raise ServiceRefused(
+                f"{customer.name} still has an S3 account; delete it before the customer."
+            )
+        customer.delete()
+
+
+def customer_target(customer: Customer) -> str:
+    return f"customer:{customer.pk or 'new'}"
+
+
+def account_target(account: S3Account) -> str:
+    return f"s3user:{account.user_id}@{account.cluster.name}"
+
+
+# S3 accounts
+
+
+@dataclass(frozen=True)
+class NewKeyPair:
+    """A key pair just made: the only moment its secret is shown without a reveal."""
+
+    note: KeyPairNote
+    secret_access_key: str
+
+
+def account_provision(
+    *, actor, customer: Customer, cluster: StorageCluster, email: str = "", address: str = ""
+) -> tuple[S3Account, NewKeyPair]:
+    """Creates the customer's S3 user on the cluster and notes its first key pair."""
+    email = (email or customer.email).strip()
+    with audited(actor=actor, action="account.provision", target=customer_target(customer),
+                 parameters={"cluster": cluster.name, "email": email},
+                 address=address) as audit:  # fmt: skip
+        require_role(actor, Role.ADMIN)
+        if customer.accounts.filter(cluster=cluster).exclude(state="deleted").exists():
+            raise ServiceRefused(f"{customer.name} already has an S3 account on {cluster.name}.")
+
+        user = cluster.gateway().user_create(email=email)
+
+        audit.target = f"s3user:{user.user_id}@{cluster.name}"
+        with transaction.atomic():
+            account = S3Account.objects.create(
+                customer=customer,
+                cluster=cluster,
+                user_id=user.user_id,
+                gateway_email=user.email or email,
+                state=S3Account.State.ENABLED,
+                state_seen_at=timezone.now(),
+            )
+            new_pairs = [note_key_pair(account, pair, actor) for pair in user.key_pairs]
+    logger.info("%s provisioned S3 user %s for customer %s", actor, user.user_id, customer.pk)
+    first = new_pairs[0] if new_pairs else None
+    return account, first
+
+
+def note_key_pair(account: S3Account, pair: results.KeyPair, actor, label="") -> NewKeyPair:
+    note = KeyPairNote(
+        account=account,
+        access_key_id=pair.access_key_id,
+        label=label,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by_name=actor_name(actor),
+    )
+    note.set_secret_key(pair.secret_access_key)
+    note.save()
+    return NewKeyPair(note, pair.secret_access_key)
+
+
+def actor_name(actor) -> str:
+    return actor.get_username() if getattr(actor, "pk", None) else "system"
+
+
+@dataclass(frozen=True)
+class LiveAccount:
+    """The S3 user as the gateway shows it now, without any secret."""
+
+    user_id: str
+    email: str
+    state: str
+    enabled: bool
+    flags: tuple[str, ...]
+    access_key_ids: tuple[str, ...]
+
+
+def live_view(user: results.User) -> LiveAccount:
+    return LiveAccount(
+        user_id=user.user_id,
+        email=user.email,
+        state=user.state or ("enabled" if user.enabled else "disabled"),
+        enabled=user.enabled,
+        flags=user.flags,
+        access_key_ids=tuple(pair.access_key_id for pair in user.key_pairs),
+    )
+
+
+def account_live(*, actor, account: S3Account) -> LiveAccount:
+    """Queries the S3 user on its gateway and keeps the state it shows."""
+    require_role(actor, *STAFF_ROLES)
+    user = account.cluster.gateway().user_get(email=account.gateway_email)
+
+    seen_state = S3Account.State.ENABLED if user.enabled else S3Account.State.DISABLED
+    S3Account.objects.filter(pk=account.pk).exclude(state=S3Account.State.DELETED).update(
+        state=seen_state, state_seen_at=timezone.now()
+    )
+    return live_view(user)
+
+
+def cluster_users(*, actor, cluster: StorageCluster) -> list[tuple[LiveAccount, S3Account | None]]:
+    """Every S3 user of the cluster, each with the portal's account for it if there is one."""
+    require_role(actor, *STAFF_ROLES)
+    users = cluster.gateway().user_list()
+
+    accounts = {
+        account.user_id: account
+        for account in cluster.accounts.exclude(state="deleted").select_related("customer")
+    }
+    return [(live_view(user), accounts.get(user.user_id)) for user in users]
+
+
+def account_suspend(*, actor, account: S3Account, address: str = "") -> None:
+    set_account_enabled(actor, account, enabled=False, address=address)
+
+
+def account_resume(*, actor, account: S3Account, address: str = "") -> None:
+    set_account_enabled(actor, account, enabled=True, address=address)
+
+
+def set_account_enabled(actor, account: S3Account, *, enabled: bool, address: str) -> None:
+    action = "account.resume" if enabled else "account.suspend"
+    with audited(actor=actor, action=action, target=account_target(account),
+                 address=address):  # fmt: skip
+        require_role(actor, Role.ADMIN)
+        require_live(account)
+        gateway = account.cluster.gateway()
+        if enabled:
+            gateway.user_enable(email=account.gateway_email)
+        else:
+            gateway.user_disable(email=account.gateway_email)
+
+        account.state = S3Account.State.ENABLED if enabled else S3Account.State.DISABLED
+        account.state_seen_at = timezone.now()
+        account.save(update_fields=["state", "state_seen_at"])
+    logger.info("%s %s S3 user %s", actor, "resumed" if enabled else "suspended", account.user_id)
+
+
+def require_live(account: S3Account) -> None:
+    if not account.is_live:
+        raise ServiceRefused(f"The S3 user {account.user_id} has been deleted.")
+
+
+def account_delete(*, actor, account: S3Account, address: str = "") -> None:
+    """Deletes the S3 user; refused, naming them, while the user owns buckets."""
+    with audited(actor=actor, action="account.delete", target=account_target(account),
+                 address=address):  # fmt: skip
+        require_role(actor, Role.ADMIN)
+        require_live(account)
+        gateway = account.cluster.gateway()
+        buckets = gateway.bucket_list(email=account.gateway_email)
+        if buckets:
+            raise BucketsOwned(sorted(bucket.name for bucket in buckets))
+
+        gateway.user_delete(email=account.gateway_email)
+
+        mark_deleted(account)
+    logger.info("%s deleted S3 user %s", actor, account.user_id)
+
+
+def mark_deleted(account: S3Account) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        account.state = S3Account.State.DELETED
+        account.deleted_at = now
+        account.state_seen_at = now
+        account.save(update_fields=["state", "deleted_at", "state_seen_at"])
+        account.key_notes.filter(revoked_at__isnull=True).update(
+            revoked_at=now, revoked_by_name="deleted with the S3 user"
+        )
+
+
+# Key pairs
+
+
+def key_generate(*, actor, account: S3Account, label: str = "", address: str = "") -> NewKeyPair:
+    """A new key pair for the S3 user; the caller shows its secret once."""
+    with audited(actor=actor, action="key.generate", target=account_target(account),
+                 parameters={"label": label}, address=address) as audit:  # fmt: skip
+        require_role(actor, Role.ADMIN)
+        require_live(account)
+        active = account.key_notes.filter(revoked_at__isnull=True).count()
+        if active >= MAX_KEY_PAIRS:
+            raise ServiceRefused(
+                f"The S3 user already has {MAX_KEY_PAIRS} key pairs, the most a gateway "
+                "allows. Revoke one first."
+            )
+
+        pair = account.cluster.gateway().key_generate(email=account.gateway_email)
+
+        audit.parameters["access_key_id"] = pair.access_key_id
+        try:
+            new = note_key_pair(account, pair, actor, label=label)
+        except IntegrityError:
+            # The gateway handed out an id the portal already notes: a key added
+            # outside the portal earlier. Its note now gets the secret.
+            new = renote_key_pair(account, pair, actor, label)
+    logger.info("%s generated key %s for S3 user %s", actor, pair.access_key_id, account.user_id)
+    return new
+
+
+def renote_key_pair(account, pair: results.KeyPair, actor, label: str) -> NewKeyPair:
+    note = account.key_notes.get(access_key_id=pair.access_key_id)
+    note.set_secret_key(pair.secret_access_key)
+    note.label = label or note.label
+    note.revoked_at, note.revoked_by, note.revoked_by_name = None, None, ""
+    note.save()
+    return NewKeyPair(note, pair.secret_access_key)
+
+
+def key_revoke(
+    *, actor, account: S3Account, access_key_id: str, address: str = ""
+) -> KeyPairNote | None:
+    """Revokes exactly the key pair named; its note records who and when."""
+    with audited(actor=actor, action="key.revoke", target=account_target(account),
+                 parameters={"access_key_id": access_key_id}, address=address):  # fmt: skip
+        require_role(actor, Role.ADMIN)
+        require_live(account)
+        if not access_key_id:
+            raise ServiceRefused("Choose the key pair to revoke.")
+
+        account.cluster.gateway().key_revoke(
+            email=account.gateway_email, access_key_id=access_key_id
+        )
+
+        note = account.key_notes.filter(access_key_id=access_key_id).first()
+        if note is not None and note.revoked_at is None:
+            note.revoked_at = timezone.now()
+            note.revoked_by = actor
+            note.revoked_by_name = actor_name(actor)
+            note.save(update_fields=["revoked_at", "revoked_by", "revoked_by_name"])
+    logger.info("%s revoked key %s of S3 user %s", actor, access_key_id, account.user_id)
+    return note
+
+
+def key_reveal(*, actor, note: KeyPairNote, address: str = "") -> str:
+    """A stored secret, to an admin who asked for it; the asking is audited."""
+    with audited(actor=actor, action="key.reveal", target=account_target(note.account),
+                 parameters={"access_key_id": note.access_key_id}, address=address):  # fmt: skip
+        require_role(actor, Role.ADMIN)
+        if not note.has_secret:
+            raise ServiceRefused("The portal never learned this key pair's secret.")
+        return note.secret_key()
+
+
+# Buckets
+
+
+def account_buckets(*, actor, account: S3Account) -> list[results.Bucket]:
+    require_role(actor, *STAFF_ROLES)
+    buckets = account.cluster.gateway().bucket_list(email=account.gateway_email)
+    return sorted(buckets, key=lambda bucket: bucket.name)
+
+
+def cluster_buckets(
+    *, actor, cluster: StorageCluster
+) -> list[tuple[results.Bucket, S3Account | None]]:
+    """Every bucket of the cluster, each with the portal's account of its owner."""
+    require_role(actor, *STAFF_ROLES)
+    buckets = cluster.gateway().bucket_list()
+
+    accounts = {
+        account.user_id: account
+        for account in cluster.accounts.exclude(state="deleted").select_related("customer")
+    }
+    return [(bucket, accounts.get(bucket.owner_id)) for bucket in sorted(
+        buckets, key=lambda bucket: bucket.name
+    )]  # fmt: skip
+
+
+def account_delete_with_buckets(*, actor, account: S3Account, address: str = ""):
+    """Starts the job that deletes every bucket of the S3 user, then the user."""
+    from staas_portal.customers.tasks import delete_account_with_buckets
+    from staas_portal.jobs.services import job_start
+
+    with audited(actor=actor, action="account.delete_with_buckets",
+                 target=account_target(account), address=address) as audit:  # fmt: skip
+        require_role(actor, Role.ADMIN)
+        require_live(account)
+        job = job_start(
+            task=delete_account_with_buckets,
+            actor=actor,
+            kind="account.delete_with_buckets",
+            title=f"Delete S3 user {account.user_id} of {account.customer.name} with its buckets",
+            target=account_target(account),
+            parameters={"account_id": account.pk},
+        )
+        audit.parameters["job"] = job.pk
+    return job

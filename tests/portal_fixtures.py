@@ -1,0 +1,40 @@
+"""Clusters, customers and S3 accounts on the gateway emulator, for the portal's tests."""
+
+import pytest
+
+from staas_portal.clusters.models import StorageCluster
+from staas_portal.customers import services
+from staas_portal.customers.models import Customer
+
+
+@pytest.fixture
+def cluster(db, gateway_emulator):
+    """The default cluster: the emulator, reached over loopback HTTP."""
+    cluster = StorageCluster(
+        name="main",
+        gateway_url=gateway_emulator.url,
+        access_key=gateway_emulator.access_key,
+        region=gateway_emulator.region,
+        is_default=True,
+    )
+    cluster.set_secret_key(gateway_emulator.secret_key)
+    cluster.save()
+    return cluster
+
+
+def make_customer(name: str = "Acme Hosting", email: str = "ops@acme.example", **fields):
+    return Customer.objects.create(name=name, email=email, **fields)
+
+
+@pytest.fixture
+def customer(db):
+    return make_customer(company="Acme Ltd", phone="+44 20 7946 0000")
+
+
+@pytest.fixture
+def provisioned(admin_login, customer, cluster):
+    """The customer's S3 account on the emulator, and its first key pair's secret."""
+    account, first_pair = services.account_provision(
+        actor=admin_login, customer=customer, cluster=cluster
+    )
+    return account, first_pair
