@@ -4,6 +4,10 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("staas_portal.core.urls")),
     path("", include("staas_portal.users.urls")),
+    path("customers/", include("staas_portal.customers.urls")),
+    path("clusters/", include("staas_portal.clusters.urls")),
+    path("drift/", include("staas_portal.customers.drift_urls")),
+    path("jobs/", include("staas_portal.jobs.urls")),
     path("django-admin/", admin.site.urls),
 ]
 
