@@ -78,6 +78,7 @@ def test_it_serves_the_login_page_prints_the_logins_and_stops_on_ctrl_c(fresh_en
             assert re.search(rf"user {username}\s+password \S{{16}}", banner)
         emulator_url = f"http://127.0.0.1:{gateway_port}/"
         assert f"Gateway emulator (the default gateway): {emulator_url}" in banner
+        assert "Cluster 'default' added as the default, from the settings." in banner
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as health:
             gateway = json.load(health)["parts"][-1]
         assert (gateway["name"], gateway["ok"]) == ("gateway:default", True)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from staas_portal.clusters.models import StorageCluster
 from staas_portal.core.models import WorkerHeartbeat
 from staas_portal.gateway.probe import probe_gateway
 
@@ -54,9 +55,13 @@ def check_broker() -> PartHealth:
 
 
 def configured_gateways() -> dict[str, str]:
-    """Gateway name to URL, for every gateway the portal is configured to use."""
+    """Gateway name to URL: every cluster's, or the settings' before any cluster exists."""
+    try:
+        clusters = dict(StorageCluster.objects.values_list("name", "gateway_url"))
+    except DatabaseError:
+        clusters = {}  # the database check reports that failure itself
     url = settings.STAAS_GATEWAY["url"]
-    return {"default": url} if url else {}
+    return clusters or ({"default": url} if url else {})
 
 
 def check_gateways() -> list[PartHealth]:

@@ -13,6 +13,11 @@ EXPECTED_FAILURES = (GatewayError, ServiceRefused, ValidationError)
 PAGE_SIZE = 25
 
 
+def posted_data(request):
+    """The form data of a POST, even an empty one; None otherwise, for an unbound form."""
+    return request.POST if request.method == "POST" else None
+
+
 def confirm_page(
     request,
     *,

@@ -158,3 +158,27 @@ class Drift(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.user_id} {self.access_key_id}".strip()
+
+
+class KnownBucket(models.Model):
+    """A bucket as the gateway last listed it, so that staff can search by bucket name."""
+
+    cluster = models.ForeignKey(StorageCluster, on_delete=models.CASCADE, related_name="buckets")
+    name = models.CharField(max_length=255)
+    owner_id = models.CharField(max_length=64)
+    account = models.ForeignKey(
+        S3Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="buckets"
+    )
+    created = models.DateTimeField(null=True, blank=True)
+    size_current = models.BigIntegerField(default=0)
+    size_hmax = models.BigIntegerField(default=0)
+    seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "name"], name="known_bucket_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.name} on {self.cluster.name}"

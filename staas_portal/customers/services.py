@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from staas_portal.audit.services import ServiceRefused, audited
 from staas_portal.clusters.models import StorageCluster
-from staas_portal.customers.models import MAX_KEY_PAIRS, Customer, KeyPairNote, S3Account
+from staas_portal.customers.models import (
+    MAX_KEY_PAIRS,
+    Customer,
+    KeyPairNote,
+    KnownBucket,
+    S3Account,
+)
 from staas_portal.gateway import results
 from staas_portal.users.access import STAFF_ROLES, require_role
 from staas_portal.users.models import Role
@@ -317,6 +323,8 @@ def key_reveal(*, actor, note: KeyPairNote, address: str = "") -> str:
 def account_buckets(*, actor, account: S3Account) -> list[results.Bucket]:
     require_role(actor, *STAFF_ROLES)
     buckets = account.cluster.gateway().bucket_list(email=account.gateway_email)
+
+    remember_buckets(account.cluster, buckets, {account.user_id: account}, owner=account)
     return sorted(buckets, key=lambda bucket: bucket.name)
 
 
@@ -331,6 +339,7 @@ def cluster_buckets(
         account.user_id: account
         for account in cluster.accounts.exclude(state="deleted").select_related("customer")
     }
+    remember_buckets(cluster, buckets, accounts)
     return [(bucket, accounts.get(bucket.owner_id)) for bucket in sorted(
         buckets, key=lambda bucket: bucket.name
     )]  # fmt: skip
@@ -355,3 +364,31 @@ def account_delete_with_buckets(*, actor, account: S3Account, address: str = "")
         )
         audit.parameters["job"] = job.pk
     return job
+
+
+def remember_buckets(
+    cluster: StorageCluster,
+    buckets: list[results.Bucket],
+    accounts: dict[str, S3Account],
+    *,
+    owner: S3Account | None = None,
+) -> None:
+    """Keeps the listing for search: the whole cluster's, or one owner's buckets."""
+    known = KnownBucket.objects.filter(cluster=cluster)
+    if owner is not None:
+        known = known.filter(owner_id=owner.user_id)
+
+    with transaction.atomic():
+        known.exclude(name__in=[bucket.name for bucket in buckets]).delete()
+        for bucket in buckets:
+            KnownBucket.objects.update_or_create(
+                cluster=cluster,
+                name=bucket.name,
+                defaults={
+                    "owner_id": bucket.owner_id or (owner.user_id if owner else ""),
+                    "account": accounts.get(bucket.owner_id) or owner,
+                    "created": bucket.created,
+                    "size_current": bucket.size_current,
+                    "size_hmax": bucket.size_hmax,
+                },
+            )

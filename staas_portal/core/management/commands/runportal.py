@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from staas_portal.clusters.services import ensure_cluster_from_settings
+
 STARTUP_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 10
 
@@ -45,6 +47,8 @@ class Command(BaseCommand):
             if not settings.STAAS_GATEWAY["url"]:
                 gateway_url = self.start_emulator(gateway_port, children)
                 demo.write(f"Gateway emulator (the default gateway): {gateway_url}\n")
+            if cluster := ensure_cluster_from_settings():
+                demo.write(f"Cluster {cluster.name!r} added as the default, from the settings.\n")
             children["web"] = self.start([self.manage, "runserver", f"{host}:{port}"])
             if settings.REDIS_URL:
                 children["worker"] = self.start(self.celery("worker", "--loglevel=INFO"))
@@ -73,6 +77,12 @@ class Command(BaseCommand):
                 "STAAS_GATEWAY_URL": f"http://127.0.0.1:{port}/",
                 "STAAS_GATEWAY_SIGNATURE": "v2",
             }
+        )
+        settings.STAAS_GATEWAY.update(
+            url=os.environ["STAAS_GATEWAY_URL"],
+            access_key=os.environ["STAAS_GATEWAY_ACCESS_KEY"],
+            secret_key=os.environ["STAAS_GATEWAY_SECRET_KEY"],
+            signature="v2",
         )
         children["gateway"] = self.start(
             ["-m", "staas_portal.gateway.emulator", "--port", str(port), "--state", str(state)]
