@@ -241,7 +241,7 @@ class GatewayClient:
         attempts = 1 + (READ_RETRIES if method == "GET" else 0)
         for attempt in range(1, attempts + 1):
             try:
-                return self.send_once(method, pairs, path, service)
+                return require_whole_json(self.send_once(method, pairs, path, service))
             except (errors.GatewayUnavailable, errors.GatewayTimeout) as error:
                 if attempt == attempts:
                     raise
@@ -324,6 +324,18 @@ class GatewayClient:
                 self.config.name, response.status_code, response.content[:500],
             )  # fmt: skip
         return kind(message, gateway=self.config.name, status=response.status_code, code=code)
+
+
+def require_whole_json(answer: Answer) -> Answer:
+    """The answer, unless it starts as JSON and does not parse: a reply cut short.
+
+    Writes like disable or revokeKey carry nothing the portal reads, but a broken
+    body means the reply cannot be trusted, so the change cannot be taken as done.
+    Bodies of other kinds (empty, XML, text) are accepted as they come.
+    """
+    if answer.body.lstrip()[:1] in (b"{", b"[", b'"'):
+        answer.json()
+    return answer
 
 
 def describe_connection_failure(error: requests.RequestException) -> str:

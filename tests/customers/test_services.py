@@ -7,7 +7,7 @@ from staas_portal.audit.models import AuditEvent, Outcome
 from staas_portal.audit.services import ServiceRefused
 from staas_portal.customers import services
 from staas_portal.customers.models import KeyPairNote, S3Account
-from staas_portal.gateway.errors import GatewayConflict, GatewayServerError
+from staas_portal.gateway.errors import GatewayConflict, GatewayError, GatewayServerError
 from staas_portal.jobs.models import Job
 
 
@@ -286,3 +286,41 @@ class TestDelete:
         assert gateway_user(gateway_emulator, account.gateway_email)[0] == 200
         account.refresh_from_db()
         assert account.state == S3Account.State.ENABLED
+
+
+def everything_but_the_audit():
+    return (
+        list(S3Account.objects.order_by("pk").values()),
+        list(KeyPairNote.objects.order_by("pk").values()),
+    )
+
+
+SERVICES_THAT_CALL_THE_GATEWAY = {
+    "suspend": lambda actor, account, note: services.account_suspend(actor=actor, account=account),
+    "resume": lambda actor, account, note: services.account_resume(actor=actor, account=account),
+    "delete": lambda actor, account, note: services.account_delete(actor=actor, account=account),
+    "generate key": lambda actor, account, note: services.key_generate(
+        actor=actor, account=account
+    ),
+    "revoke key": lambda actor, account, note: services.key_revoke(
+        actor=actor, account=account, access_key_id=note.access_key_id
+    ),
+    "live user": lambda actor, account, note: services.account_live(actor=actor, account=account),
+    "buckets": lambda actor, account, note: services.account_buckets(actor=actor, account=account),
+}
+
+
+@pytest.mark.parametrize("fault", ["fail_every", "malformed_every", "drop_every"])
+@pytest.mark.parametrize("name", sorted(SERVICES_THAT_CALL_THE_GATEWAY))
+def test_after_a_failed_gateway_call_the_database_is_unchanged(
+    admin_login, provisioned, gateway_emulator, name, fault
+):
+    account, first = provisioned
+    before = everything_but_the_audit()
+    gateway_emulator.set_faults(**{fault: 1})
+
+    with pytest.raises(GatewayError) as failure:
+        SERVICES_THAT_CALL_THE_GATEWAY[name](admin_login, account, first.note)
+
+    assert str(failure.value)
+    assert everything_but_the_audit() == before

@@ -316,6 +316,16 @@ class TestFaults:
         with pytest.raises(errors.GatewayProtocolError):
             gateway.user_create(email="garbled@example.com")
 
+    def test_a_write_answered_with_broken_json_is_a_protocol_error(self, gateway, emulator):
+        gateway.user_create(email="garbled@example.com")
+        emulator.set_faults(malformed_every=1)
+
+        with pytest.raises(errors.GatewayProtocolError):
+            gateway.user_disable(email="garbled@example.com")
+
+        emulator.clear_faults()
+        assert gateway.user_get(email="garbled@example.com").enabled
+
     def test_a_dropped_connection_is_unavailable(self, gateway, emulator):
         emulator.set_faults(drop_every=1)
 
