@@ -193,10 +193,20 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "staas")
+# Drift is at most this old; each run costs one user listing plus one query per S3 user.
+STAAS_RECONCILE_MINUTES = env_int("STAAS_RECONCILE_MINUTES", 15)
+if STAAS_RECONCILE_MINUTES < 1:
+    raise ImproperlyConfigured(
+        f"STAAS_RECONCILE_MINUTES must be 1 or more (got {STAAS_RECONCILE_MINUTES})."
+    )
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "staas_portal.core.tasks.record_worker_heartbeat",
         "schedule": 60.0,
+    },
+    "reconcile-clusters": {
+        "task": "staas_portal.customers.tasks.reconcile_clusters",
+        "schedule": STAAS_RECONCILE_MINUTES * 60.0,
     },
 }
 

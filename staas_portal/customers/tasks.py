@@ -4,6 +4,7 @@ from celery import shared_task
 
 from staas_portal.customers import services
 from staas_portal.customers.models import S3Account
+from staas_portal.customers.reconcile import reconcile_all
 from staas_portal.gateway.errors import GatewayError
 from staas_portal.jobs.models import Job
 from staas_portal.jobs.services import job_finish, job_running
@@ -32,10 +33,10 @@ def delete_account_with_buckets(job_id: int) -> str:
         else:
             job.add_outcome(f"bucket {bucket.name}", True, "deleted")
 
-    if job.failures:
+    if failed := job.failures.count():
         job_finish(
             job,
-            message=f"{len(job.failures)} bucket(s) could not be deleted, so the S3 user "
+            message=f"{failed} bucket(s) could not be deleted, so the S3 user "
             f"{account.user_id} was kept.",
         )
         return job.state
@@ -49,3 +50,10 @@ def delete_account_with_buckets(job_id: int) -> str:
         job.add_outcome(f"S3 user {account.user_id}", True, "deleted")
         job_finish(job, message=f"The S3 user {account.user_id} and its buckets are deleted.")
     return job.state
+
+
+@shared_task
+def reconcile_clusters() -> dict[str, str]:
+    """Beat runs this every STAAS_RECONCILE_MINUTES: each cluster's drift, kept current."""
+    # reconcile_cluster logs each run and each failure itself.
+    return {report.cluster: report.summary() for report in reconcile_all()}

@@ -22,8 +22,6 @@ class Job(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
-    # One entry per item handled: {"item": ..., "ok": bool, "message": ...}.
-    outcomes = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -48,11 +46,33 @@ class Job(models.Model):
         return int(100 * self.done / self.total) if self.total else 0
 
     @property
-    def failures(self) -> list[dict]:
-        return [outcome for outcome in self.outcomes if not outcome.get("ok")]
+    def failures(self):
+        return self.outcomes.filter(ok=False)
 
-    def add_outcome(self, item: str, ok: bool, message: str = "") -> None:
-        """Records one item's outcome and moves the progress on, in the database now."""
-        self.outcomes.append({"item": item, "ok": ok, "message": message})
+    def add_outcome(self, item: str, ok: bool, message: str = "", key: str = "") -> None:
+        """Records one item's outcome and moves the progress on, in the database now.
+
+        Several workers may share one job, so the count goes up in the database
+        rather than from this copy's number.
+        """
+        JobOutcome.objects.create(job=self, item=item, ok=ok, message=message, key=key)
+        Job.objects.filter(pk=self.pk).update(done=F("done") + 1)
         self.done += 1
-        Job.objects.filter(pk=self.pk).update(outcomes=self.outcomes, done=F("done") + 1)
+
+
+class JobOutcome(models.Model):
+    """What happened to one item of a job: a bucket, a customer."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="outcomes")
+    item = models.CharField(max_length=255)
+    # What a retry needs to find the item again, e.g. a customer's id.
+    key = models.CharField(max_length=64, blank=True)
+    ok = models.BooleanField()
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.item}: {'done' if self.ok else 'failed'}"

@@ -34,7 +34,7 @@ def job_finish(job: Job, *, message: str = "", failed: bool = False) -> None:
     """Ends the job: failed outright, partly failed (some items), or succeeded."""
     if failed:
         job.state = Job.State.FAILED
-    elif job.failures:
+    elif job.failures.exists():
         job.state = Job.State.PARTIAL
     else:
         job.state = Job.State.SUCCEEDED

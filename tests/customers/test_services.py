@@ -259,7 +259,7 @@ class TestDelete:
 
         job.refresh_from_db()
         assert job.state == Job.State.SUCCEEDED
-        assert [outcome["item"] for outcome in job.outcomes] == [
+        assert [outcome.item for outcome in job.outcomes.all()] == [
             "bucket backups", "bucket photos", f"S3 user {account.user_id}",
         ]  # fmt: skip
         account.refresh_from_db()
@@ -277,12 +277,11 @@ class TestDelete:
 
         job.refresh_from_db()
         assert job.state == Job.State.PARTIAL
-        assert [(o["item"], o["ok"]) for o in job.outcomes] == [
+        outcomes = list(job.outcomes.all())
+        assert [(outcome.item, outcome.ok) for outcome in outcomes] == [
             ("bucket empty", True), ("bucket full", False),
         ]  # fmt: skip
-        assert "BucketNotEmpty" in job.outcomes[1]["message"] or "not empty" in (
-            job.outcomes[1]["message"].lower()
-        )
+        assert "not empty" in outcomes[1].message.lower()
         assert gateway_user(gateway_emulator, account.gateway_email)[0] == 200
         account.refresh_from_db()
         assert account.state == S3Account.State.ENABLED
