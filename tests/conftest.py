@@ -193,6 +193,20 @@ def wait_for_worker(app, queue: str, worker: subprocess.Popen, log_path: Path) -
 
 
 @pytest.fixture
+def tasks_inline():
+    """Runs Celery tasks in the test's own process, even with a broker configured.
+
+    For tests of what a job does; tests of how it travels use `celery_worker`.
+    """
+    from staas_portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
 def celery_worker(real_celery_worker, all_logs):
     """The real worker when REDIS_URL is set, else the inline runner's captured logs."""
     if real_celery_worker is not None:

@@ -289,6 +289,7 @@ class TestStatesAndDelete:
         provisioned,
         gateway_emulator,
         django_capture_on_commit_callbacks,
+        tasks_inline,
     ):
         account, first = provisioned
         s3 = gateway_emulator.s3_client(first.note.access_key_id, first.secret_access_key)
@@ -367,7 +368,13 @@ def test_the_customer_page_costs_the_same_queries_however_much_it_shows(
 
 
 def test_no_table_holds_a_secret_in_plain_text(
-    client, admin_login, customer, cluster, gateway_emulator, django_capture_on_commit_callbacks
+    client,
+    admin_login,
+    customer,
+    cluster,
+    gateway_emulator,
+    django_capture_on_commit_callbacks,
+    tasks_inline,
 ):
     client.force_login(admin_login)
     client.post(reverse("customers:provision", args=[customer.pk]), {"cluster": cluster.pk})

@@ -248,7 +248,12 @@ class TestDelete:
         assert account.state == S3Account.State.ENABLED
 
     def test_the_job_deletes_empty_buckets_then_the_user(
-        self, admin_login, provisioned, gateway_emulator, django_capture_on_commit_callbacks
+        self,
+        admin_login,
+        provisioned,
+        gateway_emulator,
+        django_capture_on_commit_callbacks,
+        tasks_inline,
     ):
         account, first = provisioned
         self.make_bucket(gateway_emulator, first, "photos")
@@ -266,7 +271,12 @@ class TestDelete:
         assert account.state == S3Account.State.DELETED
 
     def test_the_job_reports_a_full_bucket_and_keeps_the_user(
-        self, admin_login, provisioned, gateway_emulator, django_capture_on_commit_callbacks
+        self,
+        admin_login,
+        provisioned,
+        gateway_emulator,
+        django_capture_on_commit_callbacks,
+        tasks_inline,
     ):
         account, first = provisioned
         self.make_bucket(gateway_emulator, first, "empty")
