@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q, QuerySet
 
 from staas_portal.audit.services import ServiceRefused, audited
 from staas_portal.clusters.models import StorageCluster
@@ -44,6 +45,12 @@ def ensure_cluster_from_settings() -> StorageCluster | None:
 def default_cluster() -> StorageCluster | None:
     ensure_cluster_from_settings()
     return StorageCluster.objects.filter(is_default=True).first()
+
+
+def clusters_with_account_counts() -> QuerySet[StorageCluster]:
+    """Every cluster, each with `account_count`, the number of live S3 accounts on it."""
+    live = Q(accounts__state__in=["enabled", "disabled"])
+    return StorageCluster.objects.annotate(account_count=Count("accounts", filter=live))
 
 
 def cluster_save(
