@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "staas_portal.clusters",
     "staas_portal.customers",
     "staas_portal.jobs",
+    "staas_portal.limits",
 ]
 
 MIDDLEWARE = [

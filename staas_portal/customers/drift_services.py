@@ -18,6 +18,7 @@ from staas_portal.customers.models import Drift, KeyPairNote, S3Account
 from staas_portal.customers.services import actor_name, mark_deleted
 from staas_portal.gateway import results
 from staas_portal.gateway.errors import GatewayNotFound
+from staas_portal.limits import drift as limits_drift
 from staas_portal.users.access import require_role
 from staas_portal.users.models import Role
 
@@ -217,6 +218,21 @@ def push_portal_state(actor, drift: Drift) -> str:
         return resolve(drift, f"gateway set to {state}, as in the portal, by {actor_name(actor)}")
 
 
+# Limits, quotas and plans
+
+
+def on_live_account(change: Callable[[S3Account], str]) -> Callable[..., str]:
+    """A repair that changes the drift's account, then resolves the drift with what it did."""
+
+    def perform(actor, drift: Drift) -> str:
+        done = change(live_account(drift))
+
+        with transaction.atomic():
+            return resolve(drift, f"{done} by {actor_name(actor)}")
+
+    return perform
+
+
 REPAIRS = {
     repair.name: repair
     for repair in [
@@ -270,6 +286,49 @@ REPAIRS = {
             question="Set the S3 user {user_id} {portal_state} on the gateway?",
             perform=push_portal_state,
             consequence="A suspended S3 user cannot use its keys; an enabled one can again.",
+        ),
+        Repair(
+            name="push_limits",
+            kind=Drift.Kind.LIMITS_DIFFER,
+            label="Push the portal's limits",
+            needs_confirmation=True,
+            question="Send the limits the portal applied to the S3 user {user_id} again?",
+            perform=on_live_account(limits_drift.push_limits),
+            consequence="The gateway's current limits of this S3 user are overwritten.",
+        ),
+        Repair(
+            name="take_gateway_limits",
+            kind=Drift.Kind.LIMITS_DIFFER,
+            label="Take the gateway's limits",
+            needs_confirmation=False,
+            question="Record the gateway's limits of {user_id} as the portal's?",
+            perform=on_live_account(limits_drift.take_gateway_limits),
+        ),
+        Repair(
+            name="push_quota",
+            kind=Drift.Kind.QUOTA_DIFFERS,
+            label="Push the portal's quota",
+            needs_confirmation=True,
+            question="Send the quota the portal applied to the S3 user {user_id} again?",
+            perform=on_live_account(limits_drift.push_quota),
+            consequence="The gateway's current quota of this S3 user is overwritten.",
+        ),
+        Repair(
+            name="take_gateway_quota",
+            kind=Drift.Kind.QUOTA_DIFFERS,
+            label="Take the gateway's quota",
+            needs_confirmation=False,
+            question="Record the gateway's quota of {user_id} as the portal's?",
+            perform=on_live_account(limits_drift.take_gateway_quota),
+        ),
+        Repair(
+            name="apply_plan",
+            kind=Drift.Kind.PLAN_NOT_APPLIED,
+            label="Apply the plan",
+            needs_confirmation=True,
+            question="Apply the customer's plan to the S3 user {user_id}?",
+            perform=on_live_account(limits_drift.apply_customer_plan),
+            consequence="The plan's limits and quota replace those the S3 user has now.",
         ),
     ]
 }

@@ -132,6 +132,9 @@ class Drift(models.Model):
         KEY_REVOKED_OUTSIDE = "key_revoked_outside", "Key pair revoked outside the portal"
         KEY_ADDED_OUTSIDE = "key_added_outside", "Key pair added outside the portal"
         STATE_DIFFERS = "state_differs", "State differs"
+        LIMITS_DIFFER = "limits_differ", "Limits differ"
+        QUOTA_DIFFERS = "quota_differs", "Quota differs"
+        PLAN_NOT_APPLIED = "plan_not_applied", "Plan not applied"
 
     cluster = models.ForeignKey(StorageCluster, on_delete=models.CASCADE, related_name="drift")
     kind = models.CharField(max_length=32, choices=Kind.choices)

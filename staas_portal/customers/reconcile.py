@@ -3,7 +3,8 @@
 A run asks the gateway everything it needs before it writes anything, so a
 gateway that fails part way leaves the drift as the last complete run found it.
 The gateway's user list carries no key pairs, so each S3 user the portal links
-to is also queried once for its key ids.
+to is also queried once for its key ids; those whose limits the portal applied
+are also asked for their limits and quota.
 """
 
 import logging
@@ -18,6 +19,7 @@ from staas_portal.clusters.models import StorageCluster
 from staas_portal.customers.models import Drift, S3Account
 from staas_portal.gateway import results
 from staas_portal.gateway.errors import GatewayError, GatewayNotFound
+from staas_portal.limits import drift as limits_drift
 from staas_portal.users.access import require_role
 from staas_portal.users.models import Role
 
@@ -81,6 +83,7 @@ class GatewaySnapshot:
 
     users: dict[str, results.User]
     key_ids: dict[str, frozenset[str]]
+    limits: dict[str, limits_drift.LimitsSnapshot | None] = field(default_factory=dict)
 
 
 def reconcile_all() -> list[ReconcileReport]:
@@ -91,7 +94,7 @@ def reconcile_cluster(cluster: StorageCluster) -> ReconcileReport:
     """Compares the cluster with the portal's records and keeps its open drift current."""
     accounts = list(
         cluster.accounts.exclude(state=S3Account.State.DELETED)
-        .select_related("customer")
+        .select_related("customer", *limits_drift.ACCOUNT_RELATIONS)
         .prefetch_related("key_notes")
     )
     try:
@@ -120,7 +123,7 @@ def gateway_snapshot(cluster: StorageCluster, accounts: list[S3Account]) -> Gate
     gateway = cluster.gateway()
     users = {user.user_id: user for user in gateway.user_list() if not user.is_system}
 
-    key_ids = {}
+    key_ids, limits = {}, {}
     for account in accounts:
         listed = users.get(account.user_id)
         if listed is None:
@@ -132,7 +135,8 @@ def gateway_snapshot(cluster: StorageCluster, accounts: list[S3Account]) -> Gate
             del users[account.user_id]
             continue
         key_ids[account.user_id] = frozenset(pair.access_key_id for pair in user.key_pairs)
-    return GatewaySnapshot(users=users, key_ids=key_ids)
+        limits[account.user_id] = limits_drift.read_limits(gateway, account)
+    return GatewaySnapshot(users=users, key_ids=key_ids, limits=limits)
 
 
 def find_differences(
@@ -152,6 +156,12 @@ def find_differences(
             continue
         differences.extend(state_difference(account, user))
         differences.extend(key_differences(account, snapshot.key_ids[account.user_id]))
+        differences.extend(
+            Difference(user_id=account.user_id, account=account, **found)
+            for found in limits_drift.limit_differences(
+                account, snapshot.limits.get(account.user_id)
+            )
+        )
     return differences
 
 

@@ -1,6 +1,7 @@
 """Starting background jobs and following them to the end."""
 
 import logging
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,13 +11,16 @@ from staas_portal.jobs.models import Job
 logger = logging.getLogger(__name__)
 
 
-def job_start(*, task, actor, kind: str, title: str, target: str = "", parameters=None) -> Job:
+def job_start(
+    *, task, actor, kind: str, title: str, target: str = "", parameters=None, total: int = 0
+) -> Job:
     """Records the job, then hands it to a worker once the record is committed."""
     job = Job.objects.create(
         kind=kind,
         title=title,
         target=target,
         parameters=parameters or {},
+        total=total,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     # A worker must find the row it is given, so the task waits for the commit.
@@ -42,3 +46,16 @@ def job_finish(job: Job, *, message: str = "", failed: bool = False) -> None:
     job.finished_at = timezone.now()
     job.save(update_fields=["state", "message", "finished_at"])
     logger.info("job %s %s: %s", job.pk, job.state, message)
+
+
+def job_finish_when_done(job_id: int, *, message: Callable[[Job], str]) -> bool:
+    """Ends a job that several tasks share, once its last item is in; True if this did.
+
+    The row lock makes exactly one of the tasks that finish together end the job.
+    """
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.is_finished or job.done < job.total:
+            return False
+        job_finish(job, message=message(job))
+    return True
