@@ -11,14 +11,10 @@ client's overhead. Target: at most 15% over the bare session.
 
 import argparse
 import logging
-import os
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,41 +23,13 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.support import start_emulator, stop  # noqa: E402
 from staas_portal.gateway import signing  # noqa: E402
 from staas_portal.gateway.client import GatewayClient, GatewayConfig  # noqa: E402
 
 USERS = 20
 BLOCK = 100
 TARGET_OVERHEAD = 0.15
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_emulator(
-    workdir: Path, access_key: str, secret_key: str
-) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "staas_portal.gateway.emulator", "--host", "127.0.0.1",
-        "--port", str(port), "--state", str(workdir / "emulator.json"),
-        "--access-key", access_key,
-    ]  # fmt: skip
-    environment = {**os.environ, "STAAS_GATEWAY_SECRET_KEY": secret_key}
-    emulator = subprocess.Popen(command, cwd=REPO, env=environment, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "_emulator/state", timeout=1).close()  # noqa: S310
-            return emulator, url
-        except OSError:
-            time.sleep(0.1)
-    emulator.kill()
-    raise SystemExit("the emulator did not start")
 
 
 def bare_call(session: requests.Session, config: GatewayConfig, host: str, email: str) -> None:
@@ -101,8 +69,7 @@ def main() -> None:
         try:
             run(options, url, access_key, secret_key)
         finally:
-            emulator.terminate()
-            emulator.wait(timeout=10)
+            stop(emulator)
 
 
 def run(options, url: str, access_key: str, secret_key: str) -> None:

@@ -8,6 +8,7 @@ confirmed them, so reconcile can hold the gateway to what was really applied.
 import logging
 
 from django.db import transaction
+from django.db.models import Prefetch
 
 from staas_portal.audit.services import ServiceRefused, audited
 from staas_portal.customers.models import Customer, S3Account
@@ -300,9 +301,7 @@ def apply_plan_to_customer(customer: Customer, plan: Plan) -> str:
     The first gateway failure stops here: the S3 users applied before it keep
     their confirmed values, and the failure names the one that failed.
     """
-    accounts = list(
-        customer.accounts.exclude(state=S3Account.State.DELETED).select_related("cluster")
-    )
+    accounts = live_accounts(customer)
     if not accounts:
         return f"{customer.name} has no S3 user yet; nothing was sent to a gateway."
 
@@ -313,6 +312,24 @@ def apply_plan_to_customer(customer: Customer, plan: Plan) -> str:
         except GatewayError as error:
             raise PlanNotApplied(account, error) from error
     return " ".join(notes)
+
+
+def live_accounts(customer: Customer) -> list[S3Account]:
+    """The customer's live S3 users, from `with_live_accounts` when a job loaded them so."""
+    if hasattr(customer, "live_accounts"):
+        return customer.live_accounts
+    return list(live_accounts_query().filter(customer=customer))
+
+
+def live_accounts_query():
+    return S3Account.objects.exclude(state=S3Account.State.DELETED).select_related("cluster")
+
+
+def with_live_accounts(customers):
+    """Customers with their live S3 users loaded in one more query, for jobs over many."""
+    return customers.prefetch_related(
+        Prefetch("accounts", queryset=live_accounts_query(), to_attr="live_accounts")
+    )
 
 
 class PlanNotApplied(GatewayError):
@@ -341,8 +358,24 @@ def apply_plan_to_account(account: S3Account, plan: Plan) -> str:
     except GatewayFeatureMissing:
         quota_gb, note = None, "no quota: the gateway has no storage quotas"
 
-    remember_desired(account, values=values, quota_gb=quota_gb, plan=plan)
+    remember_plan_applied(account, plan=plan, quota_gb=quota_gb)
     return f"S3 user {account.user_id}: limits and {note}."
+
+
+def remember_plan_applied(account: S3Account, *, plan: Plan, quota_gb: int | None) -> None:
+    """Records every applied value at once, in one upsert: plan jobs do this thousands of
+    times, and it replaces the whole record anyway."""
+    record = DesiredLimits(
+        account=account,
+        plan=plan,
+        quota_gb=quota_gb,
+        **{field.name: getattr(plan, field.name) for field in LIMIT_FIELDS},
+    )
+    DesiredLimits.objects.bulk_create(
+        [record], update_conflicts=True, unique_fields=["account"],
+        update_fields=[*(field.name for field in LIMIT_FIELDS), "quota_gb", "plan",
+                       "applied_at"],
+    )  # fmt: skip
 
 
 # Plan jobs

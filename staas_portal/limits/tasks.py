@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
 from staas_portal.audit.services import ServiceRefused
 from staas_portal.customers.models import Customer
@@ -38,7 +39,7 @@ def apply_plan_chunk(job_id: int, customer_ids: list[int]) -> int:
     """Applies the job's plan to these customers; each outcome is recorded as it comes."""
     job = Job.objects.select_related("created_by").get(pk=job_id)
     plan = Plan.objects.filter(pk=job.parameters["plan_id"]).first()
-    customers = Customer.objects.in_bulk(customer_ids)
+    customers = services.with_live_accounts(Customer.objects).in_bulk(customer_ids)
     still_on_plan = set(
         PlanAssignment.objects.filter(customer_id__in=customer_ids, plan=plan)
         .values_list("customer_id", flat=True)
@@ -47,8 +48,12 @@ def apply_plan_chunk(job_id: int, customer_ids: list[int]) -> int:
     for customer_id in customer_ids:
         customer = customers.get(customer_id)
         item = f"customer {customer.name}" if customer else f"customer {customer_id}"
-        ok, message = apply_to_one(job, plan, customer, customer_id in still_on_plan)
-        job.add_outcome(item, ok, message, key=str(customer_id))
+        # One commit for what is recorded of each customer (limits applied, audit
+        # event, outcome, progress): they stand or fall together, and a commit per
+        # write would cost more than the gateway calls themselves.
+        with transaction.atomic():
+            ok, message = apply_to_one(job, plan, customer, customer_id in still_on_plan)
+            job.add_outcome(item, ok, message, key=str(customer_id))
 
     job_finish_when_done(job_id, message=summary)
     return len(customer_ids)

@@ -130,6 +130,21 @@ def test_the_state_file_is_whole_json_with_no_temporary_files_left(gateway_emula
     assert list(gateway_emulator.state_path.parent.iterdir()) == [gateway_emulator.state_path]
 
 
+def test_with_save_every_a_change_is_saved_later_and_on_stopping(tmp_path):
+    state = tmp_path / "state.json"
+    server = EmulatorServer(
+        state_path=state, access_key="BENCHKEY", secret_key="secret", save_every=3600
+    ).start()
+    with server.store.change() as data:
+        data["users"]["late"] = {"email": "late@example.com"}
+    saved_before_stopping = json.loads(state.read_text())["users"]
+
+    server.stop()
+
+    assert "late" not in saved_before_stopping
+    assert json.loads(state.read_text())["users"]["late"] == {"email": "late@example.com"}
+
+
 def test_a_new_start_up_key_joins_an_existing_state(tmp_path):
     state = tmp_path / "state.json"
     EmulatorServer(state_path=state, access_key="FIRSTKEY", secret_key="one").stop()

@@ -42,6 +42,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--period", type=positive_int, default=300, help="seconds per statistics object"
     )
     parser.add_argument("--region", default="us-east-1", help="the region V4 scopes must name")
+    parser.add_argument(
+        "--save-every",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="save the state at most this often and on stopping, instead of on every "
+        "change (for benchmarks with thousands of writes); default 0, every change",
+    )
     options = parser.parse_args(argv)
     for flag, variable in (
         ("--access-key", "STAAS_GATEWAY_ACCESS_KEY"),
@@ -65,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         secret_key=options.secret_key,
         period=options.period,
         region=options.region,
+        save_every=options.save_every,
     )
 
     stopping = threading.Event()

@@ -308,12 +308,19 @@ class EmulatorServer:
         secret_key: str,
         period: int = 300,
         region: str = "us-east-1",
+        save_every: float = 0.0,
     ):
         if period <= 0:
             raise ValueError("the statistics period must be a positive number of seconds")
+        if save_every < 0:
+            raise ValueError("save_every must be 0 (save on every change) or more seconds")
         self.region = region
         self.period = period
-        self.store = Store(Path(state_path), access_key=access_key, secret_key=secret_key)
+        self.save_every = save_every
+        self.store = Store(
+            Path(state_path), access_key=access_key, secret_key=secret_key,
+            save_later=save_every > 0,
+        )  # fmt: skip
         self.emulator = Emulator(self.store, region=region, period=period)
         self._httpd = _HttpServer((host, port), self.emulator)
         self._stopping = threading.Event()
@@ -338,6 +345,8 @@ class EmulatorServer:
         )
         ticking = threading.Thread(target=self._tick, daemon=True)
         self._threads = [serving, ticking]
+        if self.save_every:
+            self._threads.append(threading.Thread(target=self._save_now_and_then, daemon=True))
         for thread in self._threads:
             thread.start()
         logger.info(
@@ -356,6 +365,13 @@ class EmulatorServer:
             except Exception:
                 logger.exception("could not close the statistics period")
 
+    def _save_now_and_then(self) -> None:
+        while not self._stopping.wait(self.save_every):
+            try:
+                self.store.save_if_changed()
+            except Exception:
+                logger.exception("could not save the state to %s", self.store.path)
+
     def stop(self) -> None:
         if self._stopping.is_set():
             return
@@ -367,6 +383,7 @@ class EmulatorServer:
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads = []
+        self.store.save_if_changed()
         logger.info("gateway emulator on %s stopped", self.url)
 
     def __enter__(self) -> "EmulatorServer":
