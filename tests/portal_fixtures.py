@@ -1,10 +1,13 @@
 """Clusters, customers and S3 accounts on the gateway emulator, for the portal's tests."""
 
+import time
+
 import pytest
 
 from staas_portal.clusters.models import StorageCluster
 from staas_portal.customers import services
 from staas_portal.customers.models import Customer
+from staas_portal.jobs.models import Job
 
 
 @pytest.fixture
@@ -38,3 +41,14 @@ def provisioned(admin_login, customer, cluster):
         actor=admin_login, customer=customer, cluster=cluster
     )
     return account, first_pair
+
+
+def wait_until_finished(job: Job, timeout: float = 60) -> Job:
+    """The job once a worker has finished it; fails the test if none does in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_finished:
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job.pk} still {job.state} after {timeout}s")

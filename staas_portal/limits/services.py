@@ -146,6 +146,31 @@ def bucket_limits_delete(*, actor, account: S3Account, bucket: str, address: str
                 account.user_id)  # fmt: skip
 
 
+def limits_set(
+    *,
+    actor,
+    account: S3Account,
+    values: LimitValues,
+    bucket: str | None = None,
+    address: str = "",
+) -> None:
+    """The S3 user's limits, or with `bucket` that bucket's."""
+    if bucket:
+        bucket_limits_set(actor=actor, account=account, bucket=bucket, values=values,
+                          address=address)  # fmt: skip
+    else:
+        user_limits_set(actor=actor, account=account, values=values, address=address)
+
+
+def limits_delete(
+    *, actor, account: S3Account, bucket: str | None = None, address: str = ""
+) -> None:
+    if bucket:
+        bucket_limits_delete(actor=actor, account=account, bucket=bucket, address=address)
+    else:
+        user_limits_delete(actor=actor, account=account, address=address)
+
+
 # Quotas (gateways with ostor-quotas)
 
 

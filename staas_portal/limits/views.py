@@ -80,18 +80,12 @@ def limits_edit(request, pk, account_pk, bucket=None):
     account = customer_account(pk, account_pk)
     form = LimitsForm(posted_data(request), initial=current_limits(request, account, bucket))
     if request.method == "POST" and form.is_valid():
-        values = LimitValues.of_mapping(form.cleaned_data)
         try:
-            if bucket:
-                services.bucket_limits_set(
-                    actor=request.user, account=account, bucket=bucket, values=values,
-                    address=client_address(request),
-                )  # fmt: skip
-            else:
-                services.user_limits_set(
-                    actor=request.user, account=account, values=values,
-                    address=client_address(request),
-                )  # fmt: skip
+            services.limits_set(
+                actor=request.user, account=account, bucket=bucket,
+                values=LimitValues.of_mapping(form.cleaned_data),
+                address=client_address(request),
+            )  # fmt: skip
         except EXPECTED_FAILURES as failure:
             subject = subject_of(account, bucket)
             report_failure(request, f"Setting the limits of {subject}", failure)
@@ -127,33 +121,33 @@ def current_limits(request, account, bucket: str | None) -> dict:
 @admin_only
 @require_http_methods(["GET", "POST"])
 def limits_delete(request, pk, account_pk, bucket=None):
-    account = customer_account(pk, account_pk)
+    return removal_page(
+        request, customer_account(pk, account_pk), bucket, what="limits",
+        question="Remove every limit of the {subject}? Its operations and bandwidth "
+        "become unlimited.",
+        remove=services.limits_delete,
+    )  # fmt: skip
+
+
+def removal_page(request, account, bucket: str | None, *, what: str, question: str, remove):
+    """Asks on GET; on POST removes the limits or the quota through `remove`."""
     subject = subject_of(account, bucket)
     if request.method == "GET":
         return confirm_page(
             request,
-            title=f"Remove the limits of {account.customer.name}",
-            question=f"Remove every limit of the {subject}? Its operations and bandwidth "
-            "become unlimited.",
+            title=f"Remove the {what} of {account.customer.name}",
+            question=question.format(subject=subject),
             action_url=request.path,
             cancel_url=back_to(account, bucket),
-            button_label="Remove limits",
+            button_label=f"Remove {what}",
         )
 
     try:
-        if bucket:
-            services.bucket_limits_delete(
-                actor=request.user, account=account, bucket=bucket,
-                address=client_address(request),
-            )  # fmt: skip
-        else:
-            services.user_limits_delete(
-                actor=request.user, account=account, address=client_address(request)
-            )
+        remove(actor=request.user, account=account, bucket=bucket, address=client_address(request))
     except EXPECTED_FAILURES as failure:
-        report_failure(request, f"Removing the limits of {subject}", failure)
+        report_failure(request, f"Removing the {what} of {subject}", failure)
     else:
-        messages.success(request, f"Limits of {subject} removed.")
+        messages.success(request, f"{what.capitalize()} of {subject} removed.")
     return redirect(back_to(account, bucket))
 
 
@@ -193,28 +187,11 @@ def quota_text(size_gb: int) -> str:
 @admin_only
 @require_http_methods(["GET", "POST"])
 def quota_delete(request, pk, account_pk, bucket=None):
-    account = customer_account(pk, account_pk)
-    subject = subject_of(account, bucket)
-    if request.method == "GET":
-        return confirm_page(
-            request,
-            title=f"Remove the quota of {account.customer.name}",
-            question=f"Remove the storage quota of the {subject}? It may then store without "
-            "limit.",
-            action_url=request.path,
-            cancel_url=back_to(account, bucket),
-            button_label="Remove quota",
-        )
-
-    try:
-        services.quota_delete(
-            actor=request.user, account=account, bucket=bucket, address=client_address(request)
-        )
-    except EXPECTED_FAILURES as failure:
-        report_failure(request, f"Removing the quota of {subject}", failure)
-    else:
-        messages.success(request, f"Quota of {subject} removed.")
-    return redirect(back_to(account, bucket))
+    return removal_page(
+        request, customer_account(pk, account_pk), bucket, what="quota",
+        question="Remove the storage quota of the {subject}? It may then store without limit.",
+        remove=services.quota_delete,
+    )  # fmt: skip
 
 
 # A customer's plan

@@ -1,24 +1,13 @@
 """Deleting an S3 user with its buckets, through the Celery worker (a real one with Redis)."""
 
-import time
-
 import pytest
 
 from staas_portal.customers import services
 from staas_portal.customers.models import S3Account
 from staas_portal.jobs.models import Job
+from tests.portal_fixtures import wait_until_finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until_finished(job: Job, timeout: float = 30) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.is_finished:
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job.pk} still {job.state} after {timeout}s")
 
 
 def test_the_worker_deletes_the_buckets_then_the_user(

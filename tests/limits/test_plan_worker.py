@@ -1,6 +1,5 @@
 """A plan job through the Celery worker (a real one, consuming from Redis, with REDIS_URL)."""
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -11,19 +10,9 @@ from staas_portal.limits import services
 from staas_portal.limits.models import Plan
 from staas_portal.limits.tasks import CUSTOMERS_PER_TASK
 from tests.limits.gateway_reads import gateway_limits
-from tests.portal_fixtures import make_customer
+from tests.portal_fixtures import make_customer, wait_until_finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until_finished(job: Job, timeout: float = 60) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.is_finished:
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job.pk} still {job.state} after {timeout}s")
 
 
 def test_the_worker_applies_an_edited_plan_in_chunks_and_retries_the_failures(
