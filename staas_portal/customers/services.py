@@ -21,6 +21,7 @@ from staas_portal.customers.models import (
     S3Account,
 )
 from staas_portal.gateway import results
+from staas_portal.gateway.errors import GatewayError
 from staas_portal.users.access import STAFF_ROLES, require_role
 from staas_portal.users.models import Role
 
@@ -116,8 +117,23 @@ def account_provision(
             )
             new_pairs = [note_key_pair(account, pair, actor) for pair in user.key_pairs]
     logger.info("%s provisioned S3 user %s for customer %s", actor, user.user_id, customer.pk)
+
+    apply_customer_plan(actor, account, address)
     first = new_pairs[0] if new_pairs else None
     return account, first
+
+
+def apply_customer_plan(actor, account: S3Account, address: str) -> None:
+    """A customer on a plan gets it on a new S3 user too. The user exists either way:
+    a gateway failing here leaves the plan not applied, which the plan panel and
+    reconcile show, rather than undoing the provisioning."""
+    from staas_portal.limits.services import account_plan_apply
+
+    try:
+        account_plan_apply(actor=actor, account=account, address=address)
+    except GatewayError as error:
+        logger.warning("plan of customer %s not applied to new S3 user %s: %s",
+                       account.customer_id, account.user_id, error)  # fmt: skip
 
 
 def note_key_pair(account: S3Account, pair: results.KeyPair, actor, label="") -> NewKeyPair:

@@ -320,6 +320,24 @@ def plan_customer_apply(*, actor, customer: Customer, plan: Plan) -> str:
         return apply_plan_to_customer(customer, plan)
 
 
+def account_plan_apply(*, actor, account: S3Account, address: str = "") -> str | None:
+    """Applies the customer's plan, if they are on one, to one S3 user: a new one, say."""
+    assignment = (
+        PlanAssignment.objects.filter(customer_id=account.customer_id)
+        .select_related("plan").first()
+    )  # fmt: skip
+    if assignment is None:
+        return None
+
+    with audited(actor=actor, action="plan.apply", target=account_target(account),
+                 parameters={"plan": assignment.plan.name}, address=address):  # fmt: skip
+        require_role(actor, Role.ADMIN)
+        try:
+            return apply_plan_to_account(account, assignment.plan)
+        except GatewayError as error:
+            raise PlanNotApplied(account, error) from error
+
+
 def apply_plan_to_customer(customer: Customer, plan: Plan) -> str:
     """Applies the plan on every live S3 user; a sentence saying what was applied.
 

@@ -81,6 +81,34 @@ class TestAssign:
         assert "no S3 user yet" in summary
         assert PlanAssignment.objects.get(customer=customer).plan == plan
 
+    def test_a_customer_on_a_plan_gets_it_on_a_new_s3_user(
+        self, admin_login, customer, cluster, plan, gateway_emulator
+    ):
+        services.plan_assign(actor=admin_login, customer=customer, plan=plan)
+
+        account, _ = customer_services.account_provision(
+            actor=admin_login, customer=customer, cluster=cluster
+        )
+
+        assert holds(gateway_emulator, account, plan)
+        assert DesiredLimits.objects.get(account=account).plan == plan
+        event = AuditEvent.objects.get(action="plan.apply")
+        assert event.target == f"s3user:{account.user_id}@main"
+
+    def test_a_plan_failing_on_a_new_s3_user_leaves_the_user_provisioned(
+        self, admin_login, customer, cluster, plan, gateway_emulator
+    ):
+        services.plan_assign(actor=admin_login, customer=customer, plan=plan)
+        gateway_emulator.set_faults(fail_every=2)
+
+        account, first = customer_services.account_provision(
+            actor=admin_login, customer=customer, cluster=cluster
+        )
+
+        assert account.pk and first.secret_access_key
+        assert not DesiredLimits.objects.filter(account=account).exists()
+        assert AuditEvent.objects.get(action="plan.apply").outcome == Outcome.FAILURE
+
     def test_a_failing_gateway_keeps_the_assignment_but_records_no_limits(
         self, admin_login, provisioned, plan, gateway_emulator
     ):
