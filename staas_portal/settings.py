@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "staas_portal.customers",
     "staas_portal.jobs",
     "staas_portal.limits",
+    "staas_portal.selfservice",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +115,29 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+# Invitation and password-reset links work once, and for this long at most.
+PASSWORD_RESET_TIMEOUT = env_int("STAAS_LINK_HOURS", 72) * 60 * 60
+if PASSWORD_RESET_TIMEOUT < 3600:
+    raise ImproperlyConfigured("STAAS_LINK_HOURS must be 1 or more.")
+
+# Mail (invitations, password resets): printed on the console unless EMAIL_HOST is set.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "StaaS Portal <portal@localhost>")
+
+# Key pairs older than this are flagged for rotation, on staff and customer pages.
+STAAS_KEY_MAX_AGE_DAYS = env_int("STAAS_KEY_MAX_AGE_DAYS", 90)
+if STAAS_KEY_MAX_AGE_DAYS < 1:
+    raise ImproperlyConfigured("STAAS_KEY_MAX_AGE_DAYS must be 1 or more.")
 
 # Failed logins are throttled per account and, separately, per address.
 AXES_FAILURE_LIMIT = 5

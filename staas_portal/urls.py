@@ -9,6 +9,7 @@ urlpatterns = [
     path("drift/", include("staas_portal.customers.drift_urls")),
     path("jobs/", include("staas_portal.jobs.urls")),
     path("", include("staas_portal.limits.urls")),
+    path("my/", include("staas_portal.selfservice.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

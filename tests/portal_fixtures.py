@@ -8,6 +8,7 @@ from staas_portal.clusters.models import StorageCluster
 from staas_portal.customers import services
 from staas_portal.customers.models import Customer
 from staas_portal.jobs.models import Job
+from staas_portal.users.models import Role
 
 
 @pytest.fixture
@@ -52,3 +53,20 @@ def wait_until_finished(job: Job, timeout: float = 60) -> Job:
             return job
         time.sleep(0.1)
     raise AssertionError(f"job {job.pk} still {job.state} after {timeout}s")
+
+
+def login_of(customer: Customer, username: str):
+    """A signed-up login of the customer, with the standing test password."""
+    from tests.conftest import make_login
+
+    login = make_login(Role.CUSTOMER, username)
+    login.customer = customer
+    login.save(update_fields=["customer"])
+    return login
+
+
+@pytest.fixture
+def own_login(provisioned):
+    """A login of the provisioned customer: the customer of `provisioned`, signed up."""
+    account, _ = provisioned
+    return login_of(account.customer, "cora")

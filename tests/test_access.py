@@ -3,32 +3,19 @@
 import uuid
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from staas_portal.users.access import ALL_ROLES
+from tests.url_walk import fill, portal_urls
 
 SAMPLE_ARGUMENTS = {"int": "1", "str": "sample", "slug": "sample", "uuid": str(uuid.uuid4())}
 
 
-def walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            if entry.namespace == "admin":
-                continue  # Django's admin site has its own gate, tested below.
-            yield from walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry.callback
-
-
 def concrete_path(route: str) -> str:
-    for converter, sample in SAMPLE_ARGUMENTS.items():
-        while f"<{converter}:" in route:
-            start = route.index(f"<{converter}:")
-            route = route[:start] + sample + route[route.index(">", start) + 1 :]
-    return "/" + route.lstrip("^").rstrip("$")
+    return fill(route, lambda name, converter: SAMPLE_ARGUMENTS[converter])
 
 
-PORTAL_URLS = list(walk(get_resolver().url_patterns))
+PORTAL_URLS = portal_urls()
 GUARDED_URLS = [
     (concrete_path(route), callback.allowed_roles)
     for route, callback in PORTAL_URLS

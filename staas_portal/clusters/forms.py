@@ -14,6 +14,13 @@ class ClusterForm(forms.ModelForm):
         help_text=StorageCluster._meta.get_field("gateway_url").help_text,
         error_messages={"invalid": "Enter the gateway's address, e.g. https://s3.example.net/"},
     )
+    s3_endpoint = forms.URLField(
+        label="S3 endpoint for customers",
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text=StorageCluster._meta.get_field("s3_endpoint").help_text,
+    )
     secret_key = forms.CharField(
         label="System secret key",
         required=False,
@@ -24,7 +31,10 @@ class ClusterForm(forms.ModelForm):
 
     class Meta:
         model = StorageCluster
-        fields = ["name", "gateway_url", "access_key", "secret_key", "signature", "region"]
+        fields = [
+            "name", "gateway_url", "s3_endpoint", "access_key", "secret_key", "signature",
+            "region",
+        ]  # fmt: skip
         help_texts = {
             "name": "Letters, digits, hyphens and underscores: it appears in the cluster's "
             "addresses and in the audit log.",

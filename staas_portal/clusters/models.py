@@ -26,6 +26,11 @@ class StorageCluster(models.Model):
     region = models.CharField(
         max_length=64, default="us-east-1", help_text="Only used by Signature V4."
     )
+    s3_endpoint = models.URLField(
+        "S3 endpoint for customers",
+        blank=True,
+        help_text="The address customers use with their keys, when it is not the gateway URL.",
+    )
     is_default = models.BooleanField("default cluster", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -39,6 +44,10 @@ class StorageCluster(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def customer_endpoint(self) -> str:
+        return self.s3_endpoint or self.gateway_url
 
     def set_secret_key(self, secret_key: str) -> None:
         self.secret_ciphertext = encrypt_secret(secret_key)

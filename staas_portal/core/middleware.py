@@ -10,7 +10,8 @@ class RequestIdMiddleware:
     """Gives each request an id and writes one log line for it when it is answered.
 
     The line names the path but never the query string or body, where a
-    password or token could travel.
+    password or token could travel; a token that is part of the path itself (a
+    set-password link) is replaced in the line.
     """
 
     def __init__(self, get_response):
@@ -36,8 +37,22 @@ class RequestIdMiddleware:
         logger.info(
             "%s %s %s %.1fms user=%s",
             request.method,
-            request.path,
+            loggable_path(request),
             status,
             elapsed_ms,
             username,
         )
+
+
+# URL parts that carry a secret, by the name the URL patterns give them.
+SECRET_PATH_PARTS = ("token", "uidb64")
+
+
+def loggable_path(request) -> str:
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    for name in SECRET_PATH_PARTS:
+        value = match.kwargs.get(name) if match else None
+        if value:
+            path = path.replace(str(value), f"[{name}]")
+    return path

@@ -1,5 +1,5 @@
 from django.http import HttpResponseServerError, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -10,6 +10,8 @@ from staas_portal.users.access import ALL_ROLES, STAFF_ROLES, has_role, public, 
 
 @role_required(*ALL_ROLES)
 def home(request):
+    if request.user.is_customer:
+        return redirect("selfservice:home")
     health = system_health() if has_role(request.user, *STAFF_ROLES) else None
     return render(request, "core/home.html", {"health": health})
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from staas_portal.clusters.models import StorageCluster
 from staas_portal.core.crypto import decrypt_secret, encrypt_secret
@@ -115,6 +116,19 @@ class KeyPairNote(models.Model):
     @property
     def has_secret(self) -> bool:
         return bool(self.secret_ciphertext)
+
+    @property
+    def age_days(self) -> int:
+        return (timezone.now() - self.created_at).days
+
+    @property
+    def max_age_days(self) -> int:
+        return settings.STAAS_KEY_MAX_AGE_DAYS
+
+    @property
+    def is_old(self) -> bool:
+        """An active key older than STAAS_KEY_MAX_AGE_DAYS, due to be rotated."""
+        return self.is_active and self.age_days > self.max_age_days
 
     def set_secret_key(self, secret_key: str) -> None:
         self.secret_ciphertext = encrypt_secret(secret_key) if secret_key else ""

@@ -6,6 +6,7 @@ written to the database that the gateway did not confirm.
 """
 
 import logging
+import time
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -21,8 +22,15 @@ from staas_portal.customers.models import (
     S3Account,
 )
 from staas_portal.gateway import results
-from staas_portal.gateway.errors import GatewayError
-from staas_portal.users.access import STAFF_ROLES, require_role
+from staas_portal.gateway.client import GatewayClient, GatewayConfig
+from staas_portal.gateway.errors import GatewayAccessDenied, GatewayError
+from staas_portal.users.access import (
+    STAFF_ROLES,
+    has_role,
+    is_own_customer,
+    require_customer_read,
+    require_role,
+)
 from staas_portal.users.models import Role
 
 logger = logging.getLogger(__name__)
@@ -178,7 +186,7 @@ def live_view(user: results.User) -> LiveAccount:
 
 def account_live(*, actor, account: S3Account) -> LiveAccount:
     """Queries the S3 user on its gateway and keeps the state it shows."""
-    require_role(actor, *STAFF_ROLES)
+    require_customer_read(actor, account.customer_id)
     user = account.cluster.gateway().user_get(email=account.gateway_email)
 
     seen_state = S3Account.State.ENABLED if user.enabled else S3Account.State.DISABLED
@@ -263,12 +271,24 @@ def mark_deleted(account: S3Account) -> None:
 # Key pairs
 
 
+def require_key_change(actor, account: S3Account) -> None:
+    """Admins change the keys of any live S3 user; a customer login only its own, and
+    only while it is enabled."""
+    if not is_own_customer(actor, account.customer_id):
+        require_role(actor, Role.ADMIN)
+    require_live(account)
+    if not has_role(actor, Role.ADMIN) and account.state != S3Account.State.ENABLED:
+        raise ServiceRefused(
+            "Your S3 account is suspended, so its key pairs cannot be changed. "
+            "Ask your provider to resume it."
+        )
+
+
 def key_generate(*, actor, account: S3Account, label: str = "", address: str = "") -> NewKeyPair:
     """A new key pair for the S3 user; the caller shows its secret once."""
     with audited(actor=actor, action="key.generate", target=account_target(account),
                  parameters={"label": label}, address=address) as audit:  # fmt: skip
-        require_role(actor, Role.ADMIN)
-        require_live(account)
+        require_key_change(actor, account)
         active = account.key_notes.filter(revoked_at__isnull=True).count()
         if active >= MAX_KEY_PAIRS:
             raise ServiceRefused(
@@ -304,10 +324,11 @@ def key_revoke(
     """Revokes exactly the key pair named; its note records who and when."""
     with audited(actor=actor, action="key.revoke", target=account_target(account),
                  parameters={"access_key_id": access_key_id}, address=address):  # fmt: skip
-        require_role(actor, Role.ADMIN)
-        require_live(account)
+        require_key_change(actor, account)
         if not access_key_id:
             raise ServiceRefused("Choose the key pair to revoke.")
+        if not has_role(actor, Role.ADMIN):
+            require_another_key(account, access_key_id)
 
         account.cluster.gateway().key_revoke(
             email=account.gateway_email, access_key_id=access_key_id
@@ -321,6 +342,72 @@ def key_revoke(
             note.save(update_fields=["revoked_at", "revoked_by", "revoked_by_name"])
     logger.info("%s revoked key %s of S3 user %s", actor, access_key_id, account.user_id)
     return note
+
+
+def require_another_key(account: S3Account, access_key_id: str) -> None:
+    """A customer keeps at least one key: revoking the last would lock their programs out."""
+    others = account.key_notes.filter(revoked_at__isnull=True).exclude(access_key_id=access_key_id)
+    if not others.exists():
+        raise ServiceRefused(
+            "This is your only key pair. Generate a new one first, so that your programs "
+            "keep working, then revoke this one."
+        )
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """What one signed S3 request with the key pair got: its buckets, or why none."""
+
+    ok: bool
+    elapsed_ms: float
+    bucket_names: tuple[str, ...] = ()
+    error: str = ""
+
+
+def key_check(*, actor, note: KeyPairNote, address: str = "") -> KeyCheck:
+    """Proves a key pair works: an S3 list-buckets request signed with it, to its cluster."""
+    account = note.account
+    with audited(actor=actor, action="key.check", target=account_target(account),
+                 parameters={"access_key_id": note.access_key_id},
+                 address=address) as audit:  # fmt: skip
+        require_key_change(actor, account)
+        if not note.has_secret:
+            raise ServiceRefused("The portal never learned this key pair's secret.")
+
+        check = list_buckets_with(note)
+
+        audit.parameters.update(ok=check.ok, error=check.error)
+    logger.info("%s checked key %s of S3 user %s: %s", actor, note.access_key_id,
+                account.user_id, "works" if check.ok else check.error)  # fmt: skip
+    return check
+
+
+def list_buckets_with(note: KeyPairNote) -> KeyCheck:
+    cluster = note.account.cluster
+    config = GatewayConfig(
+        name=f"{cluster.name} (S3, key {note.access_key_id})",
+        url=cluster.customer_endpoint,
+        access_key=note.access_key_id,
+        secret_key=note.secret_key(),
+        signature=cluster.signature,
+        region=cluster.region,
+    )
+    # A client of its own, never the shared one: its key is the customer's, not the system's.
+    client = GatewayClient(config)
+    started = time.monotonic()
+    try:
+        names = client.own_buckets()
+    except GatewayError as error:
+        # The refusal is of the customer's key here, not of the portal's own.
+        reason = (
+            f"The storage refused this key: {error.message}"
+            if isinstance(error, GatewayAccessDenied)
+            else str(error)
+        )
+        return KeyCheck(False, (time.monotonic() - started) * 1000, error=reason)
+    finally:
+        client.session.close()
+    return KeyCheck(True, (time.monotonic() - started) * 1000, tuple(names))
 
 
 def key_reveal(*, actor, note: KeyPairNote, address: str = "") -> str:
@@ -337,7 +424,7 @@ def key_reveal(*, actor, note: KeyPairNote, address: str = "") -> str:
 
 
 def account_buckets(*, actor, account: S3Account) -> list[results.Bucket]:
-    require_role(actor, *STAFF_ROLES)
+    require_customer_read(actor, account.customer_id)
     buckets = account.cluster.gateway().bucket_list(email=account.gateway_email)
 
     remember_buckets(account.cluster, buckets, {account.user_id: account}, owner=account)

@@ -138,6 +138,7 @@ def customer_detail(request, pk):
             "events": events,
             "provision_form": ProvisionForm() if can_provision else None,
             "key_form": KeyGenerateForm(),
+            "logins": customer.logins.order_by("username"),
         },
     )
 

@@ -28,6 +28,7 @@ from staas_portal.gateway.results import (
     UsageListing,
     UsageObject,
     User,
+    own_bucket_names,
 )
 
 logger = logging.getLogger(__name__)
@@ -230,6 +231,13 @@ class GatewayClient:
 
     def usage_delete(self, *, name: str) -> None:
         self.call("DELETE", [("ostor-usage", None), ("obj", name)])
+
+    # The data plane, with a customer's own key
+
+    def own_buckets(self) -> list[str]:
+        """S3 ListBuckets signed with this client's key: a customer's, to prove that it works."""
+        answer = self.call("GET", [], path="/", service="s3")
+        return own_bucket_names(answer.body)
 
     # The wire
 

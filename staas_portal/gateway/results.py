@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from xml.etree import ElementTree
 
 from staas_portal.gateway.errors import GatewayProtocolError
 
@@ -289,3 +290,18 @@ class UsageObject:
             items=tuple(UsageItem.parse(item) for item in items),
             raw=document,
         )
+
+
+def own_bucket_names(body: bytes) -> list[str]:
+    """The bucket names of an S3 ListBuckets answer (`ListAllMyBucketsResult`), any namespace."""
+    try:
+        root = ElementTree.fromstring(body)  # noqa: S314 (no entities: stdlib parser, small body)
+    except ElementTree.ParseError:
+        raise GatewayProtocolError("the bucket listing is not XML") from None
+    if root.tag.rsplit("}", 1)[-1] != "ListAllMyBucketsResult":
+        raise GatewayProtocolError(f"the bucket listing is a {root.tag!r}, not a list of buckets")
+    return [
+        (element.text or "").strip()
+        for element in root.iter()
+        if element.tag.rsplit("}", 1)[-1] == "Name"
+    ]

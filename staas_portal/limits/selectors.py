@@ -11,7 +11,7 @@ from staas_portal.gateway.errors import GatewayFeatureMissing
 from staas_portal.limits.models import DesiredLimits, Plan, PlanAssignment
 from staas_portal.limits.services import require_own_bucket
 from staas_portal.limits.values import BYTES_PER_GB, LimitValues
-from staas_portal.users.access import STAFF_ROLES, require_role
+from staas_portal.users.access import STAFF_ROLES, require_customer_read, require_role
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def read_quota(gateway: GatewayClient, used_bytes: int, **selector) -> QuotaRead
 
 
 def account_limits(*, actor, account: S3Account) -> LimitsReading:
-    require_role(actor, *STAFF_ROLES)
+    require_customer_read(actor, account.customer_id)
     gateway = account.cluster.gateway()
     limits = LimitValues.from_gateway(gateway.limits_get(email=account.gateway_email))
 
@@ -86,7 +86,7 @@ class BucketReading(LimitsReading):
 
 def bucket_limits(*, actor, account: S3Account, bucket: str) -> BucketReading:
     """The bucket's limits and quota; refused unless the bucket is this S3 user's."""
-    require_role(actor, *STAFF_ROLES)
+    require_customer_read(actor, account.customer_id)
     require_own_bucket(account, bucket)
     gateway = account.cluster.gateway()
 

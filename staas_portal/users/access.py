@@ -28,6 +28,21 @@ def require_role(actor, *roles: Role) -> None:
         raise PermissionDenied(f"This needs the {names} role.")
 
 
+def is_own_customer(actor, customer_id) -> bool:
+    """The actor is a customer login of exactly this customer."""
+    if customer_id is None or not has_role(actor, Role.CUSTOMER):
+        return False
+    return actor.customer_id == customer_id
+
+
+def require_customer_read(actor, customer_id) -> None:
+    """Staff read any customer's data; a customer login only its own customer's."""
+    if has_role(actor, *STAFF_ROLES) or is_own_customer(actor, customer_id):
+        return
+    require_role(actor, *STAFF_ROLES)
+    raise PermissionDenied("This belongs to another customer.")
+
+
 def role_required(*roles: Role) -> Callable:
     """Anonymous requests go to the login page; a signed-in user of another role gets 403."""
 

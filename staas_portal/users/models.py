@@ -18,6 +18,11 @@ class User(AbstractUser):
     """A portal login. What it may do is decided by its role alone."""
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    # Whose data a customer login sees; staff logins belong to no customer.
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="logins",
+    )  # fmt: skip
 
     objects = PortalUserManager()
 
