@@ -7,6 +7,7 @@ urlpatterns = [
     path("customers/", include("staas_portal.customers.urls")),
     path("clusters/", include("staas_portal.clusters.urls")),
     path("drift/", include("staas_portal.customers.drift_urls")),
+    path("search/", include("staas_portal.customers.search_urls")),
     path("jobs/", include("staas_portal.jobs.urls")),
     path("", include("staas_portal.limits.urls")),
     path("my/", include("staas_portal.selfservice.urls")),

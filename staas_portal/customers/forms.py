@@ -1,8 +1,8 @@
 from django import forms
-from django.db.models import Q
 
 from staas_portal.clusters.models import StorageCluster
-from staas_portal.customers.models import Customer, S3Account
+from staas_portal.customers.models import Customer
+from staas_portal.customers.search_selectors import matching_customer_ids
 
 
 class CustomerForm(forms.ModelForm):
@@ -44,12 +44,7 @@ class CustomerSearchForm(forms.Form):
 
         term = self.cleaned_data["q"].strip()
         if term:
-            customers = customers.filter(
-                Q(name__icontains=term)
-                | Q(email__icontains=term)
-                | Q(company__icontains=term)
-                | Q(pk__in=matching_accounts(term))
-            )
+            customers = customers.filter(pk__in=matching_customer_ids(term))
         if self.cleaned_data["status"]:
             customers = customers.filter(status=self.cleaned_data["status"])
         if self.cleaned_data["cluster"]:
@@ -57,15 +52,6 @@ class CustomerSearchForm(forms.Form):
                 pk__in=self.cleaned_data["cluster"].accounts.values("customer_id")
             )
         return customers
-
-
-def matching_accounts(term: str):
-    """Customer ids whose S3 user id, access key id or bucket name contains the term."""
-    return S3Account.objects.filter(
-        Q(user_id__icontains=term)
-        | Q(key_notes__access_key_id__icontains=term)
-        | Q(buckets__name__icontains=term)
-    ).values("customer_id")
 
 
 class ProvisionForm(forms.Form):
