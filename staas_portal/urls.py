@@ -8,6 +8,7 @@ urlpatterns = [
     path("clusters/", include("staas_portal.clusters.urls")),
     path("drift/", include("staas_portal.customers.drift_urls")),
     path("jobs/", include("staas_portal.jobs.urls")),
+    path("usage/", include("staas_portal.usage.urls")),
     path("django-admin/", admin.site.urls),
 ]
 
