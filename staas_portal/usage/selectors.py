@@ -21,7 +21,7 @@ adopted is the customer's too.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 from operator import or_
@@ -305,19 +305,42 @@ def daily_series(month: Month, *, now: datetime, pairs: list[Pair]) -> dict:
         for name in traffic:
             traffic[name][row["day"]] = row[name]
 
-    samples = StorageSample.objects.filter(
-        pair_filter(pairs), taken_at__gte=month.start, taken_at__lt=month.end
-    ).annotate(day=TruncDate("taken_at"))
-    stored = stored_byte_seconds(samples, ["day"], now)
-
+    stored = stored_by_day(month, now=now, pairs=pairs)
     return {
         "days": [day.isoformat() for day in days],
         "requests": {name[4:]: [requests[name][day] for day in days] for name in OPS},
         "gb": {name: [float(gigabytes(traffic[name][day])) for day in days] for name in traffic},
         "gb_stored": [
-            float(gigabytes(stored.get((day,), 0.0) / 3600 / day_hours(day, now))) for day in days
+            float(gigabytes(stored[day] / 3600 / day_hours(day, now))) for day in days
         ],
     }
+
+
+def stored_by_day(month: Month, *, now: datetime, pairs: list[Pair]) -> dict[date, float]:
+    """Byte-seconds held on each day of the month, each snapshot's time split at midnight.
+
+    Unlike the monthly figures, the chart splits: a long gap between two harvests
+    would otherwise pile its storage onto the day the gap began.
+    """
+    totals = dict.fromkeys(month.days(), 0.0)
+    # A snapshot taken the day before may still be held into the month.
+    samples = StorageSample.objects.filter(
+        pair_filter(pairs), taken_at__gte=month.start - timedelta(days=1), taken_at__lt=month.end
+    )
+    snapshots = samples.values("snapshot_id", "taken_at", "snapshot__held_seconds").annotate(
+        stored=Sum("current")
+    )
+    for row in snapshots:
+        held = row["snapshot__held_seconds"]
+        start = max(row["taken_at"], month.start)
+        end = row["taken_at"] + timedelta(seconds=held) if held is not None else now
+        end = min(end, month.end)
+        while start < end:
+            midnight = datetime.combine(start.date() + timedelta(days=1), time(), start.tzinfo)
+            piece_end = min(end, midnight)
+            totals[start.date()] += row["stored"] * (piece_end - start).total_seconds()
+            start = piece_end
+    return totals
 
 
 def day_hours(day: date, now: datetime) -> float:
