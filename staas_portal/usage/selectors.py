@@ -310,9 +310,7 @@ def daily_series(month: Month, *, now: datetime, pairs: list[Pair]) -> dict:
         "days": [day.isoformat() for day in days],
         "requests": {name[4:]: [requests[name][day] for day in days] for name in OPS},
         "gb": {name: [float(gigabytes(traffic[name][day])) for day in days] for name in traffic},
-        "gb_stored": [
-            float(gigabytes(stored[day] / 3600 / day_hours(day, now))) for day in days
-        ],
+        "gb_stored": [float(gigabytes(stored[day] / 3600 / day_hours(day, now))) for day in days],
     }
 
 
