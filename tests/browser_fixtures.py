@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from tests.conftest import REPO
@@ -82,3 +83,6 @@ def browser_page(live_server, settings, monkeypatch, request):
             page.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
             context.close()
             browser.close()
+            # Queries made while Playwright runs leave a connection that pytest-django
+            # does not close; left open, it keeps the test database from being dropped.
+            connections.close_all()

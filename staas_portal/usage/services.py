@@ -53,6 +53,8 @@ MAX_LISTINGS = 1000
 UPSERT_ROWS = 90
 # Objects fetched ahead of the one being counted.
 FETCH_AHEAD = 4
+# Errors kept on a run's row: a gateway failing on every object would otherwise fill it.
+KEPT_ERRORS = 20
 # Failures after which going on would only hammer a gateway that is not there.
 STOPPING_FAILURES = (errors.GatewayUnavailable, errors.GatewayTimeout)
 
@@ -176,7 +178,10 @@ def run_finish(run: HarvestRun, report: HarvestReport) -> None:
     run.harvested = report.objects
     for name in ("items", "deleted", "still_open", "unusable", "buckets"):
         setattr(run, name, getattr(report, name))
-    run.errors = "\n".join(report.errors)
+    kept = report.errors[:KEPT_ERRORS]
+    if len(report.errors) > KEPT_ERRORS:
+        kept.append(f"and {len(report.errors) - KEPT_ERRORS} more")
+    run.errors = "\n".join(kept)
     run.save()
 
 
