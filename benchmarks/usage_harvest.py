@@ -6,11 +6,12 @@ database: fetches and parses every object through the portal's GatewayClient
 without storing anything (the bare rate), and harvests the same objects with
 `usage_harvest` (listing, fetching, one transaction per object adding its
 counters and recording its name, then the delete on the gateway). Prints
-items/s for both and their ratio. Target: the harvest reaches at least half
-the bare rate.
+items/s for both and their ratio, for each of a few rounds (the machine is
+shared, so one round can meet a busier moment than the next) and the median.
+Target: the harvest reaches at least half the bare rate.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/staas_bench \\
-        .venv/bin/python benchmarks/usage_harvest.py [--objects 2000] [--items 50]
+        .venv/bin/python benchmarks/usage_harvest.py [--objects 2000] [--items 50] [--rounds 3]
 
 The database named in DATABASE_URL is not touched: Django's test-database
 machinery creates `test_<name>` beside it, migrates it, and drops it at the end.
@@ -21,6 +22,7 @@ import json
 import logging
 import os
 import secrets
+import statistics
 import sys
 import tempfile
 import time
@@ -60,8 +62,8 @@ def configure_django(workdir: Path) -> None:
     root.addHandler(log_file)
 
 
-def generate(url: str, objects: int, items: int) -> list[str]:
-    body = {"objects": objects, "items": items, "user_ids": USER_IDS, "start_ts": START_TS}
+def generate(url: str, objects: int, items: int, start_ts: int) -> list[str]:
+    body = {"objects": objects, "items": items, "user_ids": USER_IDS, "start_ts": start_ts}
     request = urllib.request.Request(  # noqa: S310 (the emulator on loopback)
         url + "_emulator/usage/generate",
         data=json.dumps(body).encode(),
@@ -76,6 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--objects", type=int, default=2000)
     parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3)
     options = parser.parse_args()
 
     access_key, secret_key = secrets.token_hex(10), secrets.token_urlsafe(30)
@@ -96,13 +99,34 @@ def main() -> None:
 def run(options, url: str, access_key: str, secret_key: str) -> None:
     from staas_portal.clusters.models import StorageCluster
     from staas_portal.usage.models import HourlyUsage
-    from staas_portal.usage.services import usage_harvest
 
     cluster = StorageCluster(name="bench", gateway_url=url, access_key=access_key)
     cluster.set_secret_key(secret_key)
     cluster.save()
+    print(f"{options.objects} statistics objects of {options.items} items a round, "
+          "emulator on loopback, PostgreSQL")  # fmt: skip
+
+    ratios = []
+    for number in range(options.rounds):
+        # Each round's periods follow the last one's, so that its rows are new rows.
+        start_ts = START_TS + number * options.objects * 300
+        bare_rate, harvest_rate = one_round(cluster, url, options, start_ts)
+        ratios.append(harvest_rate / bare_rate)
+        print(f"round {number + 1}: fetch and parse only {bare_rate:7.0f} items/s, "
+              f"harvest {harvest_rate:7.0f} items/s, ratio {ratios[-1]:.2f}")  # fmt: skip
+
+    median = statistics.median(ratios)
+    verdict = "meets" if median >= TARGET_RATIO else "MISSES"
+    print(f"{HourlyUsage.objects.count()} hourly rows written")
+    print(f"median harvest/bare rate ratio: {median:.2f}; {verdict} the target of at least "
+          f"{TARGET_RATIO:.2f}")  # fmt: skip
+
+
+def one_round(cluster, url: str, options, start_ts: int) -> tuple[float, float]:
+    from staas_portal.usage.services import usage_harvest
+
     gateway = cluster.gateway()
-    names = generate(url, options.objects, options.items)
+    names = generate(url, options.objects, options.items, start_ts)
     items = len(names) * options.items
 
     started = time.perf_counter()
@@ -115,16 +139,7 @@ def run(options, url: str, access_key: str, secret_key: str) -> None:
 
     if parsed != items or report.items != items or report.deleted != len(names):
         raise SystemExit(f"the harvest did not take every object: {report.summary()}")
-    rows = HourlyUsage.objects.count()
-    bare_rate, harvest_rate = items / bare_seconds, items / harvest_seconds
-    ratio = harvest_rate / bare_rate
-    verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
-    print(f"{len(names)} statistics objects of {options.items} items, emulator on loopback, "
-          f"PostgreSQL; {rows} hourly rows written")  # fmt: skip
-    print(f"fetch and parse only: {bare_rate:9.0f} items/s")
-    print(f"harvest:              {harvest_rate:9.0f} items/s")
-    print(f"harvest/bare rate ratio: {ratio:.2f}; {verdict} the target of at least "
-          f"{TARGET_RATIO:.2f}")  # fmt: skip
+    return items / bare_seconds, items / harvest_seconds
 
 
 if __name__ == "__main__":
