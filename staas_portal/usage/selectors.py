@@ -290,7 +290,8 @@ def account_owners() -> dict[Pair, tuple[Customer, str]]:
 
 
 def daily_series(month: Month, *, now: datetime, pairs: list[Pair]) -> dict:
-    """Per day of the month: requests by kind, GB up and down, average GB stored."""
+    """Per day of the month: requests by kind, GB up and down, average GB stored; the lists
+    of figures stop at today, the list of days goes on to the month's end."""
     days = month.days()
     requests = {name: dict.fromkeys(days, 0) for name in OPS}
     traffic = {name: dict.fromkeys(days, 0) for name in ("uploaded", "downloaded")}
@@ -306,11 +307,13 @@ def daily_series(month: Month, *, now: datetime, pairs: list[Pair]) -> dict:
             traffic[name][row["day"]] = row[name]
 
     stored = stored_by_day(month, now=now, pairs=pairs)
+    # Days still to come have no figure yet, rather than a zero.
+    past = [day for day in days if day <= now.date()]
     return {
         "days": [day.isoformat() for day in days],
-        "requests": {name[4:]: [requests[name][day] for day in days] for name in OPS},
-        "gb": {name: [float(gigabytes(traffic[name][day])) for day in days] for name in traffic},
-        "gb_stored": [float(gigabytes(stored[day] / 3600 / day_hours(day, now))) for day in days],
+        "requests": {name[4:]: [requests[name][day] for day in past] for name in OPS},
+        "gb": {name: [float(gigabytes(traffic[name][day])) for day in past] for name in traffic},
+        "gb_stored": [float(gigabytes(stored[day] / 3600 / day_hours(day, now))) for day in past],
     }
 
 

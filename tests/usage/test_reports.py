@@ -110,6 +110,19 @@ def test_it_charts_each_day_of_the_month(month):
     assert series["gb_stored"] == [7.0] * 10 + [8.0] * 20
 
 
+def test_it_charts_a_running_month_up_to_today(month):
+    acme, _ = month
+
+    series = selectors.daily_series(
+        Month(2026, 12), now=MID_DECEMBER, pairs=selectors.account_pairs(acme)
+    )
+
+    assert len(series["days"]) == 31
+    assert series["gb_stored"] == [8.0] * 10 + [0.0]
+    assert series["requests"]["put"][0] == 1000
+    assert len(series["gb"]["uploaded"]) == 11
+
+
 def test_it_counts_nothing_for_a_customer_without_s3_users(db):
     from tests.portal_fixtures import make_customer
 
