@@ -46,7 +46,8 @@ GUARD_SECONDS = 60
 # Gateways have been seen to name objects with a start in 1970: no real period.
 FIRST_REAL_START = datetime(1971, 1, 1, tzinfo=UTC)
 # A run still marked running after this long lost its worker; it no longer blocks others.
-STALE_RUN = timedelta(hours=1)
+# Runs take seconds; a backlog of many thousand objects, minutes.
+STALE_RUN = timedelta(minutes=30)
 # Gateways without paging show a capped list: list again while new names turn up.
 MAX_LISTINGS = 1000
 # Rows per upsert statement, well inside SQLite's limit on parameters.
@@ -149,7 +150,8 @@ def usage_harvest(*, cluster: StorageCluster, now: datetime | None = None) -> Ha
             harvest_objects(cluster, workers, now, report)
     except errors.GatewayError as error:
         report.errors.append(str(error))
-    except Exception as error:
+    except BaseException as error:
+        # A worker told to stop mid-run must not leave its row blocking the next run.
         report.errors.append(f"the portal failed ({type(error).__name__})")
         run_finish(run, report)
         raise
