@@ -444,15 +444,17 @@ def values_upsert_statement(rows: int) -> str:
 def json_upsert_statement() -> str:
     quote = connection.ops.quote_name
     recorded = ", ".join(quote(name) for name in ("cluster_id", *RECORD_COLUMNS))
+    table = quote(HarvestedObject._meta.db_table)
+    placeholders = ", ".join(["%s"] * (1 + len(RECORD_COLUMNS)))
     record = (
-        f"WITH recorded AS (INSERT INTO {quote(HarvestedObject._meta.db_table)} ({recorded}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * (1 + len(RECORD_COLUMNS)))})) "
+        f"WITH recorded AS (INSERT INTO {table} ({recorded}) "  # noqa: S608
+        f"VALUES ({placeholders})) "
     )
     kinds = {"user_id": "text", "bucket": "text", "hour": "timestamptz"}
     names = [*KEYS[1:], *COUNTERS]
     columns = ", ".join(f"{quote(name)} {kinds.get(name, 'bigint')}" for name in names)
     selected = ", ".join(f"r.{quote(name)}" for name in names)
-    source = f"SELECT %s, {selected} FROM json_to_recordset(%s::json) AS r({columns})"  # noqa: S608
+    source = f"SELECT %s, {selected} FROM json_to_recordset(%s::json) r({columns})"  # noqa: S608
     return record + upsert_statement(source)
 
 
