@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "staas_portal.jobs",
     "staas_portal.limits",
     "staas_portal.selfservice",
+    "staas_portal.usage",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,13 @@ if STAAS_RECONCILE_MINUTES < 1:
     raise ImproperlyConfigured(
         f"STAAS_RECONCILE_MINUTES must be 1 or more (got {STAAS_RECONCILE_MINUTES})."
     )
+# Statistics objects are harvested this often; each run lists them and samples every
+# bucket's size, so the storage history has one sample per bucket and run.
+STAAS_USAGE_HARVEST_MINUTES = env_int("STAAS_USAGE_HARVEST_MINUTES", 5)
+if STAAS_USAGE_HARVEST_MINUTES < 1:
+    raise ImproperlyConfigured(
+        f"STAAS_USAGE_HARVEST_MINUTES must be 1 or more (got {STAAS_USAGE_HARVEST_MINUTES})."
+    )
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "staas_portal.core.tasks.record_worker_heartbeat",
@@ -232,6 +240,10 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-clusters": {
         "task": "staas_portal.customers.tasks.reconcile_clusters",
         "schedule": STAAS_RECONCILE_MINUTES * 60.0,
+    },
+    "harvest-usage": {
+        "task": "staas_portal.usage.tasks.harvest_all_clusters",
+        "schedule": STAAS_USAGE_HARVEST_MINUTES * 60.0,
     },
 }
 

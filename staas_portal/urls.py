@@ -11,6 +11,7 @@ urlpatterns = [
     path("jobs/", include("staas_portal.jobs.urls")),
     path("", include("staas_portal.limits.urls")),
     path("my/", include("staas_portal.selfservice.urls")),
+    path("usage/", include("staas_portal.usage.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

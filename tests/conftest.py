@@ -16,7 +16,7 @@ from django.test import Client
 from staas_portal.core.logging import RequestIdFilter
 from staas_portal.users.models import Role, User
 
-pytest_plugins = ["tests.emulator_fixtures", "tests.portal_fixtures"]
+pytest_plugins = ["tests.emulator_fixtures", "tests.portal_fixtures", "tests.browser_fixtures"]
 
 REPO = Path(__file__).resolve().parent.parent
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"

@@ -146,6 +146,23 @@ def test_fail_every_answers_500_on_every_nth_call(gateway_emulator, phase):
     assert created == user_emails(gateway_emulator) - {"system@emulator.invalid"}
 
 
+def test_a_method_limits_the_faults_to_its_own_calls(gateway_emulator):
+    gateway_emulator.set_faults(fail_every=2, method="PUT")
+
+    statuses = [
+        call().status
+        for call in [
+            lambda: gateway_emulator.admin("PUT", [USERS, by_email("u0@example.com")]),
+            lambda: gateway_emulator.admin("GET", [USERS]),
+            lambda: gateway_emulator.admin("GET", [USERS]),
+            lambda: gateway_emulator.admin("PUT", [USERS, by_email("u1@example.com")]),
+        ]
+    ]
+
+    assert statuses == [200, 200, 200, 500]
+    assert gateway_emulator.control("GET", "faults")["calls"] == 2
+
+
 def test_a_failure_carries_an_internal_error(gateway_emulator):
     gateway_emulator.set_faults(fail_every=1)
 
@@ -227,6 +244,7 @@ def test_cleared_faults_let_calls_through(gateway_emulator):
         {"fail_every": 1.5},
         {"delay_seconds": -1},
         {"phase": "during"},
+        {"method": "PATCH"},
         {"explode": True},
     ],
 )

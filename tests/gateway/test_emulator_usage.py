@@ -149,6 +149,33 @@ def test_generated_objects_take_the_given_user_ids(gateway_emulator):
     assert [item["key"]["user_id"] for item in document["items"]] == ["aaaa", "bbbb", "aaaa"]
 
 
+def test_deleting_a_generated_object_leaves_the_others(gateway_emulator):
+    generate = {"objects": 3, "items": 1, "start_ts": 1_700_000_000}
+    names = gateway_emulator.control("POST", "usage/generate", generate)["names"]
+
+    deleted = gateway_emulator.admin("DELETE", [USAGE, ("obj", names[1])])
+
+    listed = gateway_emulator.admin("GET", [USAGE]).json()["items"]
+    again = gateway_emulator.admin("DELETE", [USAGE, ("obj", names[1])])
+    assert deleted.status == 204
+    assert listed == [names[0], names[2]]
+    assert gateway_emulator.admin("GET", [USAGE, ("obj", names[1])]).status == 404
+    assert again.status == 404
+    assert gateway_emulator.state()["usage"]["batches"][0]["deleted"] == [1]
+
+
+def test_generating_over_taken_names_moves_the_new_ones_on(gateway_emulator):
+    generate = {"objects": 2, "items": 1, "start_ts": 1_700_000_000}
+    first = gateway_emulator.control("POST", "usage/generate", generate)["names"]
+
+    second = gateway_emulator.control("POST", "usage/generate", generate)["names"]
+
+    listed = gateway_emulator.admin("GET", [USAGE]).json()["items"]
+    assert sorted(listed) == sorted(first + second)
+    assert len(set(listed)) == 4
+    assert gateway_emulator.admin("GET", [USAGE, ("obj", second[0])]).status == 200
+
+
 def test_the_listing_pages_after_a_name(gateway_emulator):
     names = gateway_emulator.control("POST", "usage/generate", {"objects": 5, "items": 1})["names"]
 

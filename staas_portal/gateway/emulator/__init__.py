@@ -21,10 +21,12 @@ Control calls, for loopback clients only and unsigned, all answering JSON:
   "wrap_user_list": false, "error_style": "xml"|"json"|"header"|"bare"}`.
 - `GET|POST|DELETE /_emulator/faults`: read, replace or clear the faults on
   admin calls and the system key's bucket deletes: `{"delay_seconds": 0.0,
-  "fail_every": N, "malformed_every": N, "drop_every": N, "phase": "before"}`.
-  Every Nth such call (counted from the POST) answers 500, answers 200 with
-  broken JSON, or closes the connection unanswered. With "before" nothing
-  changes; with "after" the change is made and saved first. 0 turns one off.
+  "fail_every": N, "malformed_every": N, "drop_every": N, "phase": "before",
+  "method": ""}`. Every Nth such call (counted from the POST) answers 500,
+  answers 200 with broken JSON, or closes the connection unanswered. With
+  "before" nothing changes; with "after" the change is made and saved first.
+  0 turns one off. A `method` ("GET", "DELETE", ...) counts and faults only
+  the calls of that method.
 - `POST /_emulator/usage/end-period`: closes the statistics period now;
   `{"name": <object name or null when nothing was counted>}`.
 - `POST /_emulator/usage/generate` with `{"objects": N, "items": M,

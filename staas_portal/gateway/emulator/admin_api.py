@@ -341,7 +341,7 @@ class AdminApi:
                 raise S3Error(404, "NoSuchKey", f"No statistics object {name}")
             return json_response(200, document)
 
-        names = list(self.store.data["usage"]["objects"])
+        names = usage.names(self.store.data)
         if not self.features.usage_paging:
             return json_response(200, {"nr_items": len(names), "items": sorted(names)})
         limit = _positive_int(request.param("limit"), "limit")
@@ -352,8 +352,8 @@ class AdminApi:
         name = request.param("obj")
         if not name:
             raise invalid_argument("obj is required")
-        if name not in self.store.data["usage"]["objects"]:
+        if not usage.exists(self.store.data, name):
             raise S3Error(404, "NoSuchKey", f"No statistics object {name}")
         with self.store.change() as data:
-            del data["usage"]["objects"][name]
+            usage.remove(data, name)
         return empty_response(204)

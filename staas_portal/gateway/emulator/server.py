@@ -74,7 +74,7 @@ class Emulator:
         style = self.features.error_style
         if not principal.is_system:
             raise S3Error(403, "AccessDenied", "Access Denied: not a system user's key")
-        plan, fault = self.faults.next_call()
+        plan, fault = self.faults.next_call(request.method)
         if plan.delay_seconds:
             time.sleep(plan.delay_seconds)
         if fault is not None and plan.phase == "before":

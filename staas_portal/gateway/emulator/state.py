@@ -204,7 +204,7 @@ class Store:
             )
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as target:
-                    json.dump(self.data, target, separators=(",", ":"))
+                    target.write(json.dumps(self.data, separators=(",", ":")))
                 os.replace(temporary, self.path)
                 self.unsaved = False
             except BaseException:

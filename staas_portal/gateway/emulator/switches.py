@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from staas_portal.gateway.emulator.messages import ERROR_STYLES
 
 FAULT_PHASES = ("before", "after")
+FAULT_METHODS = ("", "GET", "PUT", "POST", "DELETE")
 
 
 @dataclass
@@ -47,6 +48,8 @@ class FaultPlan:
     malformed_every: int = 0
     drop_every: int = 0
     phase: str = "before"
+    # Only calls of this method are counted and faulted; "" means every admin call.
+    method: str = ""
 
 
 def parse_plan(settings: dict) -> FaultPlan:
@@ -58,6 +61,8 @@ def parse_plan(settings: dict) -> FaultPlan:
 
     if plan.phase not in FAULT_PHASES:
         raise ValueError("phase must be 'before' or 'after'")
+    if plan.method not in FAULT_METHODS:
+        raise ValueError("method must be GET, PUT, POST, DELETE or empty for every call")
     delay = plan.delay_seconds
     if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
         raise ValueError("delay_seconds must be a non-negative number")
@@ -84,11 +89,14 @@ class Faults:
     def clear(self) -> None:
         self.replace(FaultPlan())
 
-    def next_call(self) -> tuple[FaultPlan, str | None]:
+    def next_call(self, method: str) -> tuple[FaultPlan, str | None]:
         """The plan in force and the fault for this call: drop, fail, malformed or None."""
         with self._lock:
+            plan = self.plan
+            if plan.method and plan.method != method:
+                return plan, None
             self.calls += 1
-            plan, number = self.plan, self.calls
+            number = self.calls
         for kind in ("drop", "fail", "malformed"):
             every = getattr(plan, f"{kind}_every")
             if every and number % every == 0:

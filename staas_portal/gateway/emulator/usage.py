@@ -1,14 +1,17 @@
 """Usage statistics: counters of the open period, and the objects that close it.
 
 A closed object is stored either with its items or, for generated benchmark
-objects, as a recipe whose counters are computed on reading, so that thousands
-of them keep the state file small.
+objects, as part of a batch: a recipe for consecutive objects whose names and
+counters are computed on reading, and the list of those deleted. Thousands of
+them keep the state file small, so that deleting one does not rewrite them all.
 """
 
+import re
 from datetime import UTC, datetime
 
 OPS = ("put", "get", "list", "other")
 MAX_GENERATED = 100_000
+NAME_START = re.compile(r"-(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.000Z-\d+$")
 
 
 def object_name(service_id: str, start_ts: int, period: int) -> str:
@@ -36,9 +39,54 @@ def count(
 def _unique_start(data: dict, start_ts: int, period: int) -> int:
     # Two periods closed within one second would share a name; a gateway's names
     # never collide, so the later one moves on by a second.
-    while object_name(data["service_id"], start_ts, period) in data["usage"]["objects"]:
+    while exists(data, object_name(data["service_id"], start_ts, period)):
         start_ts += 1
     return start_ts
+
+
+def names(data: dict) -> list[str]:
+    """Every statistics object's name, stored one by one or in a batch."""
+    found = list(data["usage"]["objects"])
+    for batch in data["usage"]["batches"]:
+        deleted = set(batch.get("deleted", ()))
+        found.extend(
+            _batch_name(data, batch, index)
+            for index in range(batch.get("count", 0))
+            if index not in deleted
+        )
+    return found
+
+
+def exists(data: dict, name: str) -> bool:
+    return name in data["usage"]["objects"] or _in_batch(data, name) is not None
+
+
+def remove(data: dict, name: str) -> None:
+    if data["usage"]["objects"].pop(name, None) is None:
+        batch, index = _in_batch(data, name)
+        batch["deleted"].append(index)
+
+
+def _batch_name(data: dict, batch: dict, index: int) -> str:
+    period = batch["period"]
+    return object_name(data["service_id"], batch["start_ts"] + index * period, period)
+
+
+def _in_batch(data: dict, name: str) -> tuple[dict, int] | None:
+    """The batch holding the object of this name, and its index there."""
+    found = NAME_START.search(name)
+    if found is None:
+        return None
+    start = int(datetime.fromisoformat(found[1]).replace(tzinfo=UTC).timestamp())
+    for batch in data["usage"]["batches"]:
+        if "count" not in batch:
+            continue  # a recipe of objects stored one by one
+        index, rest = divmod(start - batch["start_ts"], batch["period"])
+        if rest or not 0 <= index < batch["count"] or index in batch["deleted"]:
+            continue
+        if _batch_name(data, batch, index) == name:
+            return batch, index
+    return None
 
 
 def end_period(data: dict, *, period: int, now: float) -> str | None:
@@ -70,7 +118,18 @@ def generate(
 ) -> list[str]:
     """`objects` closed periods one after the other from `start_ts`, each of `items` items."""
     batches = data["usage"]["batches"]
-    batches.append({"items": items, "user_ids": user_ids})
+    recipe = {"items": items, "user_ids": user_ids}
+    wanted = [
+        object_name(data["service_id"], start_ts + index * period, period)
+        for index in range(objects)
+    ]
+    if not any(exists(data, name) for name in wanted):
+        batches.append({**recipe, "start_ts": start_ts, "period": period, "count": objects,
+                        "deleted": []})  # fmt: skip
+        return wanted
+
+    # Some names are taken: each object is stored on its own, moved on past the taken.
+    batches.append(recipe)
     names = []
     for index in range(objects):
         begin = _unique_start(data, start_ts + index * period, period)
@@ -119,18 +178,25 @@ def _generated_counters(index: int, item: int) -> dict:
 
 def render(data: dict, name: str) -> dict | None:
     stored = data["usage"]["objects"].get(name)
-    if stored is None:
-        return None
-    if "batch" in stored:
-        items = _generated_items(data["usage"]["batches"][stored["batch"]], stored["index"])
+    if stored is not None:
+        start_ts, period = stored["start_ts"], stored["period"]
+        if "batch" in stored:
+            items = _generated_items(data["usage"]["batches"][stored["batch"]], stored["index"])
+        else:
+            items = stored["items"]
     else:
-        items = stored["items"]
+        in_batch = _in_batch(data, name)
+        if in_batch is None:
+            return None
+        batch, index = in_batch
+        start_ts, period = batch["start_ts"] + index * batch["period"], batch["period"]
+        items = _generated_items(batch, index)
     return {
         "fmt_version": 1,
         # The manual's sample prints the name's hex digits as a bare number.
         "service_id": int(data["service_id"]),
-        "start_ts": stored["start_ts"],
-        "period": stored["period"],
+        "start_ts": start_ts,
+        "period": period,
         "nr_items": len(items),
         "items": items,
     }

@@ -1,0 +1,88 @@
+"""Fixtures for tests that drive a real browser: Debian's Chromium through Playwright,
+against the portal served by pytest-django's live server.
+
+`browser_page` yields a BrowserPage: a Playwright page whose requests the portal
+takes as HTTPS (the suite runs with HTTPS enforced), a `sign_in(login)` helper and
+`open(path)`. Each test's last screen is saved under var/test-screenshots/.
+Without /usr/bin/chromium the tests that use it are skipped.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.db import connections
+from django.test import Client
+
+from tests.conftest import REPO
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO / "var" / "test-screenshots"
+
+
+class BrowserPage:
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url.rstrip("/")
+        self.errors: list[str] = []
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: message.type == "error" and self.errors.append(message.text),
+        )
+
+    def sign_in(self, login) -> None:
+        """Signs the browser in as `login`, with a session made by Django's test client."""
+        client = Client()
+        client.force_login(login)
+        cookie = client.cookies["sessionid"]
+        self.page.context.add_cookies(
+            [{"name": "sessionid", "value": cookie.value, "url": self.base_url}]
+        )
+
+    def open(self, path: str):
+        response = self.page.goto(self.base_url + path)
+        assert response is not None and response.ok, (path, response and response.status)
+        return response
+
+
+@pytest.fixture
+def browser_page(live_server, settings, monkeypatch, request):
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    # The live server speaks plain HTTP; the header below makes each request count
+    # as HTTPS, so the HTTPS redirect and secure cookies stay as in production.
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.CSRF_TRUSTED_ORIGINS = [live_server.url]
+    # Playwright's sync API keeps an event loop running in this thread, which makes
+    # Django take every ORM call of the test for one from async code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            extra_http_headers={"X-Forwarded-Proto": "https"},
+            viewport={"width": 1280, "height": 900},
+        )
+        page = BrowserPage(context.new_page(), live_server.url)
+        try:
+            yield page
+        finally:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.nodeid).strip("-")
+            page.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+            context.close()
+            browser.close()
+            # Queries made while Playwright runs leave a connection that pytest-django
+            # does not close; left open, it keeps the test database from being dropped.
+            connections.close_all()
