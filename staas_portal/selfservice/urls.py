@@ -9,6 +9,7 @@ key = account + "keys/<int:note_pk>/"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("usage/", views.usage, name="usage"),
     path(account + "state/", views.account_state, name="account_state"),
     path(account + "buckets/", views.account_buckets, name="account_buckets"),
     path(account + "limits/", views.account_limits, name="account_limits"),

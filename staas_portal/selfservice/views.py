@@ -7,6 +7,7 @@ another customer's object answers 404, exactly as an id that does not exist.
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,6 +18,9 @@ from staas_portal.customers.models import MAX_KEY_PAIRS, KeyPairNote, S3Account
 from staas_portal.gateway.errors import GatewayError
 from staas_portal.limits import selectors as limits_selectors
 from staas_portal.selfservice import configs
+from staas_portal.usage import selectors as usage_selectors
+from staas_portal.usage.forms import month_form
+from staas_portal.usage.months import Month
 from staas_portal.users.access import role_required
 from staas_portal.users.models import Role
 
@@ -94,6 +98,21 @@ def account_limits(request, account_pk):
     except GatewayError as error:
         context["error"] = error
     return render(request, "selfservice/_account_limits.html", context)
+
+
+@customer_only
+@require_GET
+def usage(request):
+    """The customer's usage by month: the current one unless another is asked for."""
+    customer = request.user.customer
+    query = request.GET if "month" in request.GET else {"month": str(Month.of(timezone.now()))}
+    form, month = month_form(query)
+    context = {"customer": customer, "form": form, "month": month}
+    if customer is None or month is None:
+        return render(request, "selfservice/usage.html", context, status=400 if customer else 200)
+
+    context.update(usage_selectors.customer_month_view(customer, month, now=timezone.now()))
+    return render(request, "selfservice/usage.html", context)
 
 
 # Key rotation: a new pair, a check of it, then the old one revoked

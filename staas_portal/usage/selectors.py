@@ -358,3 +358,12 @@ def latest_runs() -> list[HarvestRun]:
     for row in latest:
         wanted |= Q(cluster_id=row["cluster_id"], started_at=row["last"])
     return list(HarvestRun.objects.filter(wanted).select_related("cluster").order_by("cluster"))
+
+
+def customer_month_view(customer: Customer, month: Month, *, now: datetime) -> dict:
+    """What a page shows of a customer's month: the report, and the daily charts' data."""
+    return {
+        "report": customer_month(customer, month, now=now),
+        "chart_data": daily_series(month, now=now, pairs=account_pairs(customer)),
+        "chart_id": f"usage-chart-data-{customer.pk}",
+    }

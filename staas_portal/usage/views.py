@@ -72,7 +72,7 @@ def customer_usage(request, pk):
     if month is None:
         return render(request, "usage/customer.html", context, status=400)
 
-    context.update(customer_month_context(customer, month))
+    context.update(selectors.customer_month_view(customer, month, now=timezone.now()))
     return render(request, "usage/customer.html", context)
 
 
@@ -81,20 +81,13 @@ def customer_usage(request, pk):
 def customer_usage_panel(request, pk):
     """The current month on the customer page, loaded by htmx after the page."""
     customer = get_object_or_404(Customer, pk=pk)
-    month = Month.of(timezone.now())
-    context = {"customer": customer, "month": month, **customer_month_context(customer, month)}
-    return render(request, "usage/_customer_panel.html", context)
-
-
-def customer_month_context(customer: Customer, month: Month) -> dict:
     now = timezone.now()
-    report = selectors.customer_month(customer, month, now=now)
-    pairs = selectors.account_pairs(customer)
-    return {
-        "report": report,
-        "chart_data": selectors.daily_series(month, now=now, pairs=pairs),
-        "chart_id": f"usage-chart-data-{customer.pk}",
-    }
+    month = Month.of(now)
+    context = {
+        "customer": customer, "month": month,
+        **selectors.customer_month_view(customer, month, now=now),
+    }  # fmt: skip
+    return render(request, "usage/_customer_panel.html", context)
 
 
 # Statistics objects

@@ -47,6 +47,8 @@ class Party:
                 return self.job.pk
             if name == "pk" and route.startswith("drift/"):
                 return self.drift.pk
+            if name == "name" and route.startswith("usage/objects/"):
+                return f"s3-usage-{self.account.user_id}-2026-01-01T00:00:00.000Z-300"
             return {
                 "pk": self.customer.pk,
                 "account_pk": self.account.pk,
@@ -56,6 +58,7 @@ class Party:
                 "job_pk": self.job.pk,
                 "plan_pk": Plan.objects.get().pk,
                 "name": self.account.cluster.name,
+                "cluster": self.account.cluster.name,
                 "repair": "take_gateway_state",
             }[name]
 

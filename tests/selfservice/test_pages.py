@@ -1,11 +1,14 @@
 """What a customer sees of their own storage."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils import timezone
 
 from staas_portal.limits import services as limits_services
 from staas_portal.limits.values import LimitValues
+from staas_portal.usage.services import usage_harvest
 from tests.portal_fixtures import login_of
 
 
@@ -79,3 +82,31 @@ def test_staff_do_not_use_the_customer_pages(client, admin_login, support_login)
         response = client.get(reverse("selfservice:home"))
 
         assert response.status_code == 403
+
+
+class TestUsage:
+    def test_the_customer_sees_their_own_month(self, client, own_login, provisioned,
+                                               gateway_emulator):  # fmt: skip
+        account, first = provisioned
+        s3 = gateway_emulator.s3_client(first.note.access_key_id, first.secret_access_key)
+        s3.create_bucket(Bucket="photos")
+        s3.put_object(Bucket="photos", Key="cat", Body=b"x" * 1000)
+        gateway_emulator.end_period()
+        # Later than the period's end and its guard, so the harvest takes the object.
+        usage_harvest(cluster=account.cluster, now=timezone.now() + timedelta(hours=2))
+        client.force_login(own_login)
+
+        response = client.get(reverse("selfservice:usage"))
+
+        totals = response.context["report"].totals
+        assert totals.ops_put == 1
+        assert 'data-usage-charts="usage-chart-data-' in text_of(response)
+        assert "<code>photos</code>" in text_of(response)
+
+    def test_a_bad_month_is_a_clear_error(self, client, own_login):
+        client.force_login(own_login)
+
+        response = client.get(reverse("selfservice:usage"), {"month": "2026-13"})
+
+        assert response.status_code == 400
+        assert response.context["form"].errors["month"]
