@@ -29,9 +29,11 @@ SCREENSHOTS = REPO / "var" / "test-screenshots"
 
 
 class BrowserPage:
-    def __init__(self, page, base_url: str):
+    def __init__(self, page, base_url: str, name: str = "browser"):
         self.page = page
         self.base_url = base_url.rstrip("/")
+        self.name = name
+        self.shots = 0
         self.errors: list[str] = []
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         page.on(
@@ -47,6 +49,14 @@ class BrowserPage:
         self.page.context.add_cookies(
             [{"name": "sessionid", "value": cookie.value, "url": self.base_url}]
         )
+
+    def screenshot(self, step: str) -> Path:
+        """Keeps the screen of one step of a journey, numbered in the order taken."""
+        self.shots += 1
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{self.name}-{self.shots:02}-{step}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
 
     def open(self, path: str):
         response = self.page.goto(self.base_url + path)
@@ -74,13 +84,14 @@ def browser_page(live_server, settings, monkeypatch, request):
             extra_http_headers={"X-Forwarded-Proto": "https"},
             viewport={"width": 1280, "height": 900},
         )
-        page = BrowserPage(context.new_page(), live_server.url)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.nodeid).strip("-")
+        for stale in SCREENSHOTS.glob(f"{name}-*.png"):
+            stale.unlink()
+        page = BrowserPage(context.new_page(), live_server.url, name)
         try:
             yield page
         finally:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.nodeid).strip("-")
-            page.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+            page.screenshot("last")
             context.close()
             browser.close()
             # Queries made while Playwright runs leave a connection that pytest-django
