@@ -30,6 +30,33 @@ def test_it_adds_every_counter_and_deletes_the_objects(cluster, gateway_emulator
     assert set(HarvestedObject.objects.values_list("items", flat=True)) == {4}
 
 
+def test_an_object_is_deleted_only_after_a_flush_that_follows_its_record(
+    cluster, gateway_emulator, monkeypatch
+):
+    monkeypatch.setattr(services, "DURABLE_BATCH", 3)
+    names = generate(gateway_emulator, objects=7, items=2)
+    flushed_before: dict[str, set[str]] = {}
+    durable: set[str] = set()
+    flush, delete = services.flush_commits, services.GatewayWorkers.delete
+
+    def flushing():
+        flush()
+        durable.update(HarvestedObject.objects.values_list("name", flat=True))
+
+    def deleting(workers, name):
+        flushed_before[name] = set(durable)
+        return delete(workers, name)
+
+    monkeypatch.setattr(services, "flush_commits", flushing)
+    monkeypatch.setattr(services.GatewayWorkers, "delete", deleting)
+
+    report = harvest(cluster)
+
+    assert report.deleted == 7
+    assert set(flushed_before) == set(names)
+    assert all(name in flushed_before[name] for name in names)
+
+
 def test_it_keeps_rows_per_user_bucket_and_hour(cluster, gateway_emulator):
     generate(gateway_emulator, objects=2, items=3, user_ids=["1111", "2222"])
 
