@@ -42,6 +42,16 @@ class BucketsOwned(ServiceRefused):
         )
 
 
+class AccountExists(ServiceRefused):
+    """The customer has a live S3 account on the cluster already: a second one is refused."""
+
+    def __init__(self, account: S3Account):
+        self.account = account
+        super().__init__(
+            f"{account.customer.name} already has an S3 account on {account.cluster.name}."
+        )
+
+
 # Customers
 
 
@@ -100,8 +110,9 @@ def account_provision(
                  parameters={"cluster": cluster.name, "email": email},
                  address=address) as audit:  # fmt: skip
         require_role(actor, Role.ADMIN)
-        if customer.accounts.filter(cluster=cluster).exclude(state="deleted").exists():
-            raise ServiceRefused(f"{customer.name} already has an S3 account on {cluster.name}.")
+        existing = customer.accounts.filter(cluster=cluster).exclude(state="deleted").first()
+        if existing is not None:
+            raise AccountExists(existing)
 
         user = cluster.gateway().user_create(email=email)
 
