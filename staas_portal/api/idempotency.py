@@ -55,8 +55,13 @@ def idempotent(method):
 
 
 def fingerprint(request) -> str:
-    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+    return fingerprint_of(request.method, request.path, request.data)
+
+
+def fingerprint_of(method: str, path: str, data) -> str:
+    """The same for the same JSON, however its keys were ordered or spaced."""
+    body = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{method} {path}\n{body}".encode()).hexdigest()
 
 
 def replay(record: IdempotencyKey, request) -> Response:

@@ -174,9 +174,22 @@ class BucketSerializer(serializers.Serializer):
 # Limits and quotas
 
 
+class WholeAsTheGatewayKeeps:
+    """Refuses a bandwidth with decimals: the gateway keeps whole kb/s."""
+
+    def __init__(self, field):
+        self.field = field
+
+    def __call__(self, value):
+        if value != round(value, self.field.decimal_places):
+            raise serializers.ValidationError(
+                f"A whole number of {self.field.unit}: the gateway keeps no fractions."
+            )
+
+
 def limit_field(field, **options) -> serializers.DecimalField:
     # Two decimals for every limit, so that 2048.0 is accepted as the whole number it
-    # is; LimitValues judges the places each limit may really have.
+    # is; the validator holds bandwidth to whole kb/s.
     return serializers.DecimalField(
         max_digits=9,
         decimal_places=2,
@@ -184,6 +197,13 @@ def limit_field(field, **options) -> serializers.DecimalField:
         max_value=MAX_LIMIT,
         coerce_to_string=False,
         help_text=f"{field.label}, {field.unit}; 0 means unlimited.",
+        validators=[WholeAsTheGatewayKeeps(field)],
+        error_messages={
+            "min_value": "A limit cannot be negative; 0 means unlimited.",
+            "max_value": f"At most {MAX_LIMIT:,} {field.unit}.",
+            "max_decimal_places": "At most two decimals: the gateway keeps no more.",
+            "invalid": "A number, such as 100 or 12.5.",
+        },
         **options,
     )
 
@@ -193,11 +213,6 @@ class LimitsSerializer(serializers.Serializer):
 
     def get_fields(self):
         return {field.name: limit_field(field) for field in LIMIT_FIELDS}
-
-    def validate(self, attrs):
-        if problems := LimitValues(**attrs).problems():
-            raise serializers.ValidationError(problems)
-        return attrs
 
 
 class LimitsReadingSerializer(serializers.Serializer):

@@ -79,7 +79,12 @@ def customer_delete(*, actor, customer: Customer, address: str = "") -> None:
             raise ServiceRefused(
                 f"{customer.name} still has an S3 account; delete it before the customer."
             )
-        customer.delete()
+
+        with transaction.atomic():
+            # Deleted S3 users' records are history that the audit log keeps; they
+            # would otherwise hold the customer's row in place.
+            customer.accounts.filter(state=S3Account.State.DELETED).delete()
+            customer.delete()
 
 
 def customer_target(customer: Customer) -> str:

@@ -1,6 +1,7 @@
 """API tokens and a JSON client for the API tests, over the suite's HTTPS test client."""
 
 import json as json_module
+from urllib.parse import urlencode
 
 import pytest
 
@@ -16,7 +17,9 @@ class ApiClient:
         self.token = token
         self.scheme = scheme
 
-    def call(self, method: str, path: str, json=None, headers=None, **extra):
+    def call(self, method: str, path: str, json=None, headers=None, query=None, **extra):
+        if query:
+            path = f"{path}?{urlencode(query)}"
         headers = dict(headers or {})
         if self.token is not None:
             headers.setdefault("Authorization", f"{self.scheme} {self.token}")
