@@ -108,8 +108,13 @@ SERVER_ERROR = problem_type(
     "a fault in the portal; `request_id` finds its log lines",
 )  # fmt: skip
 
+
+def gateway_problem_name(kind: str) -> str:
+    return "gateway-error" if kind == "gateway_error" else "gateway-" + kind.replace("_", "-")
+
+
 GATEWAY_PROBLEMS = {
-    kind: problem_type(f"gateway-{kind.replace('_', '-')}", status, title, meaning)
+    kind: problem_type(gateway_problem_name(kind), status, title, meaning)
     for kind, status, title, meaning in [
         ("not_found", 404, "The gateway has no such thing",
          "the S3 user, key pair or bucket is not on the cluster"),

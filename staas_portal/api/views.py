@@ -335,8 +335,10 @@ class AccountDetail(ApiView):
     def get(self, request, customer_pk, account_pk):
         account = account_of(customer_pk, account_pk)
 
-        live = services.account_live(actor=request.user, account=account)
-        account.refresh_from_db()
+        live = None
+        if account.is_live:
+            live = services.account_live(actor=request.user, account=account)
+            account.refresh_from_db()
         return Response(AccountDetailSerializer(account, context={"live": live}).data)
 
     @extend_schema(

@@ -215,6 +215,9 @@ class TestTerminate:
         assert response.status_code == 204
         assert account.state == S3Account.State.DELETED
         assert gateway_user(gateway_emulator, account.gateway_email)[0] == 404
+        read_back = api.get(account_path(account)).json()
+        assert (read_back["state"], read_back["live"]) == ("deleted", None)
+        assert read_back["deleted_at"]
 
     def test_a_user_with_buckets_is_refused_naming_them(self, api, provisioned, gateway_emulator):
         account, first_pair = provisioned

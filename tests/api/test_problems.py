@@ -108,26 +108,25 @@ def test_djangos_own_500_under_api_is_a_problem_and_a_page_elsewhere(db):
     assert page_answer["Content-Type"].startswith("text/html")
 
 
-EXPECTED_GATEWAY_STATUSES = {
-    errors.GatewayNotFound: 404,
-    errors.GatewayConflict: 409,
-    errors.GatewayAccessDenied: 502,
-    errors.GatewayInvalidRequest: 502,
-    errors.GatewayServerError: 502,
-    errors.GatewayProtocolError: 502,
-    errors.GatewayUnavailable: 503,
-    errors.GatewayTimeout: 504,
-    errors.GatewayFeatureMissing: 501,
-    errors.GatewayError: 502,
+EXPECTED_GATEWAY_PROBLEMS = {
+    errors.GatewayNotFound: ("gateway-not-found", 404),
+    errors.GatewayConflict: ("gateway-conflict", 409),
+    errors.GatewayAccessDenied: ("gateway-access-denied", 502),
+    errors.GatewayInvalidRequest: ("gateway-invalid-request", 502),
+    errors.GatewayServerError: ("gateway-server-error", 502),
+    errors.GatewayProtocolError: ("gateway-protocol-error", 502),
+    errors.GatewayUnavailable: ("gateway-unavailable", 503),
+    errors.GatewayTimeout: ("gateway-timeout", 504),
+    errors.GatewayFeatureMissing: ("gateway-feature-missing", 501),
+    errors.GatewayError: ("gateway-error", 502),
 }
 
 
-@pytest.mark.parametrize(("error", "status"), EXPECTED_GATEWAY_STATUSES.items())
-def test_each_kind_of_gateway_error_has_its_type_and_status(error, status):
+@pytest.mark.parametrize(("error", "expected"), EXPECTED_GATEWAY_PROBLEMS.items())
+def test_each_kind_of_gateway_error_has_its_type_and_status(error, expected):
     problem = GATEWAY_PROBLEMS[error.kind]
 
-    assert problem.status == status
-    assert problem.name == "gateway-" + error.kind.replace("_", "-")
+    assert (problem.name, problem.status) == expected
 
 
 def test_problem_types_are_unique_and_documented_in_the_readme():
