@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from staas_portal.api.services import token_create
+from staas_portal.api.services import TOKEN_FORMAT, token_create
 from tests.conftest import HttpsClient
 
 
@@ -73,3 +73,8 @@ def anonymous(db):
 
 def field_names(problem: dict) -> list:
     return [error["field"] for error in problem["errors"]]
+
+
+def secret_part(token_text: str) -> str:
+    """The random part of a token, after its prefix."""
+    return TOKEN_FORMAT.fullmatch(token_text)["secret"]
