@@ -22,7 +22,9 @@ from staas_portal.env import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+# Where the embedded defaults keep their files: the SQLite database, the
+# development encryption key, the emulator's state and key.
+VAR_DIR = Path(env_str("STAAS_VAR_DIR") or BASE_DIR / "var")
 
 DEBUG = env_bool("DEBUG")
 
@@ -43,6 +45,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "staas_portal.core",
     "staas_portal.users",
     "staas_portal.audit",
@@ -52,6 +57,7 @@ INSTALLED_APPS = [
     "staas_portal.limits",
     "staas_portal.selfservice",
     "staas_portal.usage",
+    "staas_portal.api",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +171,43 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+}
+
+# The REST API under /api/: token authentication only, JSON in and out, and every
+# error as application/problem+json. README.md's API section describes it.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["staas_portal.api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["staas_portal.api.permissions.TokenScopePermits"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "staas_portal.api.schema.ApiSchema",
+    "EXCEPTION_HANDLER": "staas_portal.api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "StaaS Portal API",
+    "DESCRIPTION": "Provisioning for storefronts and billing systems. See README.md, section API.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema describes the API; reading it needs no token.
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatus": "staas_portal.customers.models.Customer.Status",
+        "AccountState": "staas_portal.customers.models.S3Account.State",
+        "TaskState": "staas_portal.jobs.models.Job.State",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "staas_portal.api.schema.name_bucket_operations",
+        "staas_portal.api.schema.add_token_problems",
+    ],
+    # Swagger UI from the portal's own static files, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Reverse proxies in front of the portal. Only their X-Forwarded-* headers are

@@ -12,7 +12,10 @@ urlpatterns = [
     path("", include("staas_portal.limits.urls")),
     path("my/", include("staas_portal.selfservice.urls")),
     path("usage/", include("staas_portal.usage.urls")),
+    path("api/", include("staas_portal.api.urls")),
+    path("api-tokens/", include("staas_portal.api.token_urls")),
     path("django-admin/", admin.site.urls),
 ]
 
-handler500 = "staas_portal.core.views.server_error"
+# The portal's 500 page, or a problem+json answer under /api/.
+handler500 = "staas_portal.api.problems.server_error_handler"

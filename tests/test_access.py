@@ -1,10 +1,15 @@
-"""Every URL declares who may open it, and the declaration holds."""
+"""Every URL declares who may open it, and the declaration holds.
+
+Pages declare roles (`role_required`, or `public`); API views declare, per method,
+the token scope it needs (`api_scopes`), and answer 401 or 403 as problems.
+"""
 
 import uuid
 
 import pytest
 from django.urls import reverse
 
+from staas_portal.api.services import token_create
 from staas_portal.users.access import ALL_ROLES
 from tests.url_walk import fill, portal_urls
 
@@ -23,14 +28,26 @@ GUARDED_URLS = [
 ]
 
 
+API_URLS = [
+    (concrete_path(route), callback.api_scopes)
+    for route, callback in PORTAL_URLS
+    if hasattr(callback, "api_scopes")
+]
+
+
+def declares_access(view) -> bool:
+    return hasattr(view, "allowed_roles") or hasattr(view, "api_scopes")
+
+
 def test_every_url_declares_who_may_open_it():
-    undeclared = [route for route, view in PORTAL_URLS if not hasattr(view, "allowed_roles")]
+    undeclared = [route for route, view in PORTAL_URLS if not declares_access(view)]
 
     assert undeclared == []
 
 
 def test_there_are_guarded_urls_to_check():
     assert len(GUARDED_URLS) >= 3
+    assert len(API_URLS) >= 10
 
 
 @pytest.mark.django_db
@@ -64,6 +81,46 @@ def test_allowed_roles_get_through(client, logins, path, allowed):
 
         assert response.status_code not in (401, 403), (path, role)
         assert not response.get("Location", "").startswith(reverse("login"))
+
+
+def bearer(scope: str) -> dict:
+    new = token_create(actor=None, name=f"walk-{scope}", scope=scope)
+    return {"Authorization": f"Bearer {new.text}"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "scopes"), API_URLS)
+def test_api_calls_without_a_token_get_401(client, path, scopes):
+    for method in scopes:
+        response = client.generic(method, path)
+
+        assert response.status_code == 401, (method, path)
+        assert response["Content-Type"] == "application/problem+json"
+        assert response["WWW-Authenticate"].startswith("Bearer ")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "scopes"), API_URLS)
+def test_read_tokens_get_403_on_writes(client, path, scopes):
+    headers = bearer("read")
+    writes = [method for method, scope in scopes.items() if scope == "read-write"]
+    for method in writes:
+        response = client.generic(method, path, headers=headers)
+
+        assert response.status_code == 403, (method, path)
+        assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "scopes"), API_URLS)
+def test_tokens_of_the_scope_get_through(client, path, scopes):
+    tokens = {"read": bearer("read"), "read-write": bearer("read-write")}
+    for method, scope in scopes.items():
+        response = client.generic(
+            method, path, "{}", content_type="application/json", headers=tokens[scope]
+        )
+
+        assert response.status_code not in (401, 403), (method, path, scope)
 
 
 def test_roles_cover_every_kind_of_login():

@@ -1,6 +1,8 @@
 from django.urls import reverse
 
+from staas_portal.api.services import token_create
 from staas_portal.core.crypto import encrypt_secret
+from tests.api.conftest import secret_part
 from tests.conftest import PASSWORD
 
 
@@ -73,13 +75,24 @@ def test_no_secret_reaches_a_log_line(client, admin_login, settings, all_logs, l
     client.get(reverse("healthz"))
     client.get(reverse("home"))
     encrypt_secret(stored_secret)
+    api_token = token_create(actor=admin_login, name="storefront", scope="read-write").text
+    for scheme in ("Bearer", "Token"):
+        client.post(
+            "/api/v1/customers/", {"name": "Jo", "email": "jo@example.com"},
+            content_type="application/json",
+            headers={"Authorization": f"{scheme} {api_token}", "Idempotency-Key": "signup-1"},
+        )  # fmt: skip
+    client.get("/api/v1/customers/", headers={"Authorization": f"Bearer {api_token}x"})
 
     logged = all_logs.text()
     assert "POST /login/ 429" in logged
     assert "POST /password/ 302" in logged
     assert "gateway http://127.0.0.1" in logged
+    assert "POST /api/v1/customers/ 201" in logged
+    assert "GET /api/v1/customers/ 401" in logged
     secrets = [
         gateway_secret, wrong_password, PASSWORD, new_password, stored_secret, bearer_token,
-        settings.SECRET_KEY, *settings.STAAS_ENCRYPTION_KEYS,
+        api_token, secret_part(api_token), settings.SECRET_KEY,
+        *settings.STAAS_ENCRYPTION_KEYS,
     ]  # fmt: skip
     assert [secret for secret in secrets if secret in logged] == []

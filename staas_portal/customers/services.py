@@ -50,6 +50,16 @@ class BucketsOwned(ServiceRefused):
         )
 
 
+class AccountExists(ServiceRefused):
+    """The customer has a live S3 account on the cluster already: a second one is refused."""
+
+    def __init__(self, account: S3Account):
+        self.account = account
+        super().__init__(
+            f"{account.customer.name} already has an S3 account on {account.cluster.name}."
+        )
+
+
 # Customers
 
 
@@ -77,7 +87,12 @@ def customer_delete(*, actor, customer: Customer, address: str = "") -> None:
             raise ServiceRefused(
                 f"{customer.name} still has an S3 account; delete it before the customer."
             )
-        customer.delete()
+
+        with transaction.atomic():
+            # Deleted S3 users' records are history that the audit log keeps; they
+            # would otherwise hold the customer's row in place.
+            customer.accounts.filter(state=S3Account.State.DELETED).delete()
+            customer.delete()
 
 
 def customer_target(customer: Customer) -> str:
@@ -108,8 +123,9 @@ def account_provision(
                  parameters={"cluster": cluster.name, "email": email},
                  address=address) as audit:  # fmt: skip
         require_role(actor, Role.ADMIN)
-        if customer.accounts.filter(cluster=cluster).exclude(state="deleted").exists():
-            raise ServiceRefused(f"{customer.name} already has an S3 account on {cluster.name}.")
+        existing = customer.accounts.filter(cluster=cluster).exclude(state="deleted").first()
+        if existing is not None:
+            raise AccountExists(existing)
 
         user = cluster.gateway().user_create(email=email)
 

@@ -106,11 +106,15 @@ def remember_desired(
 # Bucket limits
 
 
+class NotOwnBucket(ServiceRefused):
+    """The gateway lists no bucket of this name among the S3 user's."""
+
+
 def require_own_bucket(account: S3Account, bucket: str) -> None:
     """Refuses a bucket that is not this S3 user's, asking the gateway who owns it."""
     names = {b.name for b in account.cluster.gateway().bucket_list(email=account.gateway_email)}
     if bucket not in names:
-        raise ServiceRefused(
+        raise NotOwnBucket(
             f"{account.customer.name} has no bucket named {bucket!r} on {account.cluster.name}."
         )
 
