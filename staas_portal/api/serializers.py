@@ -8,6 +8,7 @@ from staas_portal.customers.models import Customer, KeyPairNote, S3Account
 from staas_portal.jobs.models import Job
 from staas_portal.limits.models import Plan
 from staas_portal.limits.values import LIMIT_FIELDS, MAX_LIMIT, MAX_QUOTA_GB, LimitValues
+from staas_portal.usage.forms import MonthForm
 
 # Customers
 
@@ -342,6 +343,90 @@ class ClusterSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# Usage
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11"})
+class MonthField(serializers.Field):
+    """A calendar month written `YYYY-MM`, in UTC, judged as the usage pages judge it."""
+
+    def to_internal_value(self, data):
+        form = MonthForm({"month": str(data)})
+        if not str(data).strip() or not form.is_valid():
+            raise serializers.ValidationError(
+                form.errors.get("month") or ["Enter a month as YYYY-MM, for example 2026-11."]
+            )
+        return form.cleaned_data["month"]
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class UsagePathSerializer(serializers.Serializer):
+    month = MonthField()
+
+
+def decimal_figure(help_text: str) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=24, decimal_places=6, help_text=help_text)
+
+
+class UsageFiguresSerializer(serializers.Serializer):
+    """A month's figures: requests as counted, GB as 10^9 bytes with six decimals."""
+
+    requests_put = serializers.IntegerField(source="ops_put")
+    requests_get = serializers.IntegerField(source="ops_get")
+    requests_list = serializers.IntegerField(source="ops_list")
+    requests_other = serializers.IntegerField(source="ops_other")
+    requests_total = serializers.IntegerField(source="requests")
+    uploaded_gb = decimal_figure("GB uploaded to the buckets.")
+    downloaded_gb = decimal_figure("GB downloaded from the buckets.")
+    stored_gb_average = decimal_figure("GB stored, on average over the month's hours so far.")
+    stored_gb_peak = decimal_figure("The most GB stored at one harvest.")
+    stored_gb_months = decimal_figure("GB-months: GB stored × the share of the month.")
+
+    def to_representation(self, figures):
+        return super().to_representation(FigureNames(figures))
+
+
+class FigureNames:
+    """The report's figures under the names the API and the CSV export share."""
+
+    def __init__(self, figures):
+        self.figures = figures
+
+    def __getattr__(self, name):
+        shared = {
+            "uploaded_gb": "gb_uploaded", "downloaded_gb": "gb_downloaded",
+            "stored_gb_average": "gb_average", "stored_gb_peak": "gb_peak",
+            "stored_gb_months": "gb_months",
+        }  # fmt: skip
+        return getattr(self.figures, shared.get(name, name))
+
+
+class BucketUsageSerializer(serializers.Serializer):
+    cluster = serializers.CharField()
+    s3_user_id = serializers.CharField(source="user_id")
+    bucket = serializers.CharField()
+    figures = UsageFiguresSerializer()
+
+
+class CustomerUsageSerializer(serializers.Serializer):
+    customer_id = serializers.IntegerField(source="customer.pk")
+    month = MonthField()
+    totals = UsageFiguresSerializer()
+    buckets = BucketUsageSerializer(many=True)
+
+
+class UsageLineSerializer(serializers.Serializer):
+    """One customer's month in the monthly export."""
+
+    customer_id = serializers.IntegerField(source="customer.pk")
+    customer = serializers.CharField(source="customer.name")
+    email = serializers.CharField(source="customer.email")
+    s3_users = serializers.ListField(child=serializers.CharField(), source="accounts")
+    figures = UsageFiguresSerializer()
+
+
 # Paging
 
 
@@ -361,3 +446,4 @@ def page_of(item: type[serializers.Serializer], name: str) -> type[serializers.S
 
 CustomerPageSerializer = page_of(CustomerSerializer, "CustomerPage")
 PlanPageSerializer = page_of(PlanSerializer, "PlanPage")
+UsagePageSerializer = page_of(UsageLineSerializer, "UsagePage")

@@ -41,6 +41,11 @@ plan_urls = [
     path(customer + "plan/", views.CustomerPlan.as_view(), name="customer_plan"),
 ]
 
+usage_urls = [
+    path(customer + "usage/<str:month>/", views.CustomerUsage.as_view(), name="customer_usage"),
+    path("v1/usage/<str:month>/", views.UsageExport.as_view(), name="usage_export"),
+]
+
 task_urls = [
     path("v1/tasks/<int:task_pk>/", views.TaskDetail.as_view(), name="task"),
     path("v1/clusters/", views.ClusterList.as_view(), name="clusters"),
@@ -52,6 +57,7 @@ urlpatterns = [
     *key_urls,
     *limit_urls,
     *plan_urls,
+    *usage_urls,
     *task_urls,
     path("schema/", views.schema_view, name="schema"),
     path("docs/", views.docs_view, name="docs"),

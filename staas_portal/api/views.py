@@ -5,6 +5,7 @@ the gateway, record what it confirmed and write the audit event.
 """
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
@@ -25,6 +26,7 @@ from staas_portal.api.serializers import (
     CustomerPageSerializer,
     CustomerPlanSerializer,
     CustomerSerializer,
+    CustomerUsageSerializer,
     KeyGenerateSerializer,
     KeyPairSerializer,
     LimitsReadingSerializer,
@@ -39,6 +41,9 @@ from staas_portal.api.serializers import (
     QuotaReadingSerializer,
     QuotaSerializer,
     TaskSerializer,
+    UsageLineSerializer,
+    UsagePageSerializer,
+    UsagePathSerializer,
     limits_data,
     new_key_pair_data,
 )
@@ -53,6 +58,8 @@ from staas_portal.jobs.models import Job
 from staas_portal.limits import selectors
 from staas_portal.limits import services as limit_services
 from staas_portal.limits.values import LimitValues
+from staas_portal.usage import selectors as usage_selectors
+from staas_portal.usage.months import Month
 from staas_portal.users.access import public
 
 
@@ -673,6 +680,53 @@ class CustomerPlan(ApiView):
 
 
 # Tasks and clusters
+
+
+# Usage
+
+
+def month_of(month: str) -> Month:
+    serializer = UsagePathSerializer(data={"month": month})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data["month"]
+
+
+MONTH = OpenApiParameter(
+    "month", str, OpenApiParameter.PATH, description="A calendar month in UTC, YYYY-MM."
+)
+
+
+class CustomerUsage(ApiView):
+    @extend_schema(
+        operation_id="customer_usage_read",
+        summary="Read a customer's usage of one month, in all and per bucket",
+        description="Requests and traffic as the harvest counted them, and the storage of "
+        "the harvest's samples. A month still running counts up to now.",
+        parameters=[MONTH],
+        responses={200: CustomerUsageSerializer, **problems(400, 404)},
+    )
+    def get(self, request, customer_pk, month):
+        customer = customer_of(customer_pk)
+        month = month_of(month)
+
+        report = usage_selectors.customer_month(customer, month, now=timezone.now())
+        return Response(CustomerUsageSerializer(report).data)
+
+
+class UsageExport(ApiView):
+    @extend_schema(
+        operation_id="usage_export",
+        summary="Every customer's usage of one month, for billing",
+        description="One line per customer who has or had an S3 account, in name order, "
+        "with the same figures as the portal's CSV export.",
+        parameters=[MONTH, *PAGING],
+        responses={200: UsagePageSerializer, **problems(400, 404)},
+    )
+    def get(self, request, month):
+        month = month_of(month)
+
+        lines = usage_selectors.customers_month(month, now=timezone.now())
+        return paged(request, lines, UsageLineSerializer, self)
 
 
 class TaskDetail(ApiView):

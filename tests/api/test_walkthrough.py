@@ -89,7 +89,8 @@ def test_the_readme_walk_through_runs_green_step_by_step(stack):
         lines[1],
     )
     assert re.fullmatch(r"S3 user \S+: limits and a quota of 10 GB\.", lines[2])
-    assert lines[3:] == ["suspended: disabled", "resumed: enabled", "terminated: deleted"]
+    assert re.fullmatch(r"requests in \d{4}-\d{2}: 0", lines[3])
+    assert lines[4:] == ["suspended: disabled", "resumed: enabled", "terminated: deleted"]
     assert email not in gateway_emails(stack["gateway"])
     assert audited_actions(stack["database"]) == [
         "customer.create", "account.provision", "plan.assign", "account.suspend",
