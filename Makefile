@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format lock clean
+.PHONY: run test lint audit format lock clean
 
 $(VENV)/.installed-run: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Every installed package against the advisories of PyPI's vulnerability service;
+# --strict fails when a package could not be looked up, rather than passing it.
+audit: $(VENV)/.installed-test
+	$(BIN)/pip-audit --strict --local --skip-editable --progress-spinner off
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

@@ -1,6 +1,8 @@
 import logging
 import time
 
+from django.conf import settings
+
 from staas_portal.core.request_context import accept_request_id, request_id_var
 
 logger = logging.getLogger("staas_portal.requests")
@@ -42,6 +44,28 @@ class RequestIdMiddleware:
             elapsed_ms,
             username,
         )
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends the policy of CSP_POLICY with every answer that does not set its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.strict = policy_text(settings.CSP_POLICY)
+        self.inline_styles = policy_text(
+            {**settings.CSP_POLICY, "style-src": "'self' 'unsafe-inline'"}
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            relaxed = request.path.startswith(settings.CSP_INLINE_STYLE_PATHS)
+            response["Content-Security-Policy"] = self.inline_styles if relaxed else self.strict
+        return response
+
+
+def policy_text(policy: dict[str, str]) -> str:
+    return "; ".join(f"{directive} {sources}" for directive, sources in policy.items())
 
 
 # URL parts that carry a secret, by the name the URL patterns give them.

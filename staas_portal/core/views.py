@@ -1,6 +1,7 @@
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -9,6 +10,7 @@ from staas_portal.users.access import ALL_ROLES, STAFF_ROLES, has_role, public, 
 
 
 @role_required(*ALL_ROLES)
+@require_GET
 def home(request):
     if request.user.is_customer:
         return redirect("selfservice:home")
@@ -22,6 +24,13 @@ def home(request):
 def healthz(request):
     health = system_health()
     return JsonResponse(health, status=200 if health["ok"] else 503)
+
+
+@public
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon, such as the admin site's."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 def server_error(request):

@@ -11,58 +11,11 @@ accepted only when the customer's own ids get it too.
 import pytest
 from django.urls import reverse
 
-from staas_portal.customers import services
-from staas_portal.customers.models import Drift, KeyPairNote
-from staas_portal.jobs.models import Job
+from staas_portal.customers.models import KeyPairNote
 from staas_portal.limits.models import Plan
 from staas_portal.users.models import Role
 from tests.customers.gateway_changes import gateway_key_ids
-from tests.portal_fixtures import login_of, make_customer
-from tests.url_walk import fill, portal_urls
-
-
-class Party:
-    """A customer with a login, an S3 user, a key pair, a bucket and a job."""
-
-    def __init__(self, name, email, username, *, admin, cluster, emulator):
-        self.customer = make_customer(name, email)
-        self.login = login_of(self.customer, username)
-        self.account, first = services.account_provision(
-            actor=admin, customer=self.customer, cluster=cluster
-        )
-        self.note = first.note
-        self.bucket = f"{username}-bucket"
-        emulator.s3_client(first.note.access_key_id, first.secret_access_key).create_bucket(
-            Bucket=self.bucket
-        )
-        self.job = Job.objects.create(kind="account.delete_with_buckets", title=name)
-        self.drift = Drift.objects.create(
-            cluster=cluster, kind=Drift.Kind.STATE_DIFFERS, account=self.account,
-            user_id=self.account.user_id,
-        )  # fmt: skip
-
-    def value_of(self, route: str):
-        def value(name: str, converter: str):
-            if name == "pk" and route.startswith("jobs/"):
-                return self.job.pk
-            if name == "pk" and route.startswith("drift/"):
-                return self.drift.pk
-            if name == "name" and route.startswith("usage/objects/"):
-                return f"s3-usage-{self.account.user_id}-2026-01-01T00:00:00.000Z-300"
-            return {
-                "pk": self.customer.pk,
-                "account_pk": self.account.pk,
-                "note_pk": self.note.pk,
-                "login_pk": self.login.pk,
-                "bucket": self.bucket,
-                "job_pk": self.job.pk,
-                "plan_pk": Plan.objects.get().pk,
-                "name": self.account.cluster.name,
-                "cluster": self.account.cluster.name,
-                "repair": "take_gateway_state",
-            }[name]
-
-        return value
+from tests.url_walk import Party, fill, portal_urls
 
 
 @pytest.fixture
