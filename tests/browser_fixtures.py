@@ -2,8 +2,10 @@
 against the portal served by pytest-django's live server.
 
 `browser_page` yields a BrowserPage: a Playwright page whose requests the portal
-takes as HTTPS (the suite runs with HTTPS enforced), a `sign_in(login)` helper and
-`open(path)`. Each test's last screen is saved under var/test-screenshots/.
+takes as HTTPS (the suite runs with HTTPS enforced), `sign_in(login)` with a session
+made for it, `sign_in_with_form(login)` through the sign-in page, `open(path)`, and
+`screenshot(step)`, which waits for the page's htmx panels and charts first. The
+screens are saved under var/test-screenshots/, each test's last one too.
 Without /usr/bin/chromium the tests that use it are skipped.
 """
 
@@ -13,8 +15,9 @@ from pathlib import Path
 import pytest
 from django.db import connections
 from django.test import Client
+from django.urls import reverse
 
-from tests.conftest import REPO
+from tests.conftest import PASSWORD, REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,6 +29,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = REPO / "var" / "test-screenshots"
+# A page has settled once every panel htmx loads on its own has arrived, no htmx
+# request or swap is under way, and every chart is drawn: only then is its screen
+# the same from one run to the next.
+SETTLED = """() => !document.querySelector(
+    '[hx-trigger~="load"] > .loading, .htmx-request, .htmx-swapping, .htmx-settling')
+  && Array.from(document.querySelectorAll("canvas[data-chart]")).every(
+    (canvas) => window.Chart && Chart.getChart(canvas))"""
 
 
 class BrowserPage:
@@ -50,12 +60,27 @@ class BrowserPage:
             [{"name": "sessionid", "value": cookie.value, "url": self.base_url}]
         )
 
-    def screenshot(self, step: str) -> Path:
-        """Keeps the screen of one step of a journey, numbered in the order taken."""
+    def sign_in_with_form(self, login, password: str = PASSWORD) -> None:
+        """Signs in as a person does, on the sign-in page; its screen is kept first."""
+        self.open(reverse("login"))
+        self.page.fill("#id_username", login.username)
+        self.page.fill("#id_password", password)
+        self.screenshot("sign-in")
+        with self.page.expect_navigation():
+            self.page.click("main button[type=submit]")
+
+    def settle(self) -> None:
+        self.page.wait_for_function(SETTLED)
+
+    def screenshot(self, step: str, *, settle: bool = True) -> Path:
+        """Keeps the screen of one step of a journey, numbered in the order taken,
+        once the page has settled."""
+        if settle:
+            self.settle()
         self.shots += 1
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{self.name}-{self.shots:02}-{step}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path), full_page=True, animations="disabled")
         return path
 
     def open(self, path: str):
@@ -91,7 +116,8 @@ def browser_page(live_server, settings, monkeypatch, request):
         try:
             yield page
         finally:
-            page.screenshot("last")
+            # A failed test may have left a page that never settles.
+            page.screenshot("last", settle=False)
             context.close()
             browser.close()
             # Queries made while Playwright runs leave a connection that pytest-django
