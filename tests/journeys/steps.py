@@ -1,5 +1,5 @@
-"""What more than one journey does: make usage happen and harvest it, read the charts a
-page drew, and list what a page offers its reader to do."""
+"""What more than one journey does: make usage happen and harvest it, and read the charts
+a page drew."""
 
 from datetime import timedelta
 
@@ -14,23 +14,6 @@ CHARTS_DRAWN = """() => Object.fromEntries(
     canvas.dataset.chart,
     Chart.getChart(canvas).data.datasets.map((set) => [set.label, set.data]),
   ]))"""
-
-# Every form that posts, every button outside a form that only reads (a GET form, or
-# the sign-out form whose path is the argument), every element that would send
-# anything but a GET through htmx, and every link with its text.
-OFFERS = """(signOut) => {
-  const reads = (form) => form.method === "get" || new URL(form.action).pathname === signOut;
-  return {
-    posting: Array.from(document.forms).filter((form) => !reads(form))
-      .map((form) => form.getAttribute("action") || "(this page)"),
-    buttons: Array.from(document.querySelectorAll("button, input[type=submit], [type=button]"))
-      .filter((button) => !(button.form && reads(button.form)))
-      .map((button) => button.textContent.trim() || button.value),
-    htmx: Array.from(document.querySelectorAll("[hx-post], [hx-put], [hx-patch], [hx-delete]"))
-      .map((element) => element.outerHTML.slice(0, 100)),
-    links: Array.from(document.links).map((link) => [link.textContent.trim(), link.href]),
-  };
-}"""
 
 
 def use_bucket(s3, bucket: str, body: bytes = b"x" * 5000) -> None:
@@ -57,7 +40,3 @@ def harvest_usage(emulator, cluster) -> dict[str, int]:
 def drawn_charts(page) -> dict[str, dict[str, list]]:
     """Each chart the page drew, by kind: each data set's figures by its label."""
     return {kind: dict(sets) for kind, sets in page.evaluate(CHARTS_DRAWN).items()}
-
-
-def offers(page, sign_out: str) -> dict[str, list]:
-    return page.evaluate(OFFERS, sign_out)
