@@ -9,7 +9,9 @@ screens are saved under var/test-screenshots/, each test's last one too.
 Without /usr/bin/chromium the tests that use it are skipped.
 """
 
+import contextlib
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -29,10 +31,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = REPO / "var" / "test-screenshots"
-# A page has settled once every panel htmx loads on its own has arrived, no htmx
-# request or swap is under way, and every chart is drawn: only then is its screen
-# the same from one run to the next.
-SETTLED = """() => !document.querySelector(
+# A page has settled once it has loaded, every panel htmx loads on its own has
+# arrived, no htmx request or swap is under way, and every chart is drawn: only then
+# is its screen the same from one run to the next.
+SETTLED = """() => document.readyState === "complete" && !document.querySelector(
     '[hx-trigger~="load"] > .loading, .htmx-request, .htmx-swapping, .htmx-settling')
   && Array.from(document.querySelectorAll("canvas[data-chart]")).every(
     (canvas) => window.Chart && Chart.getChart(canvas))"""
@@ -45,6 +47,8 @@ class BrowserPage:
         self.name = name
         self.shots = 0
         self.errors: list[str] = []
+        # Each screenshot's step with the page's HTML at that moment.
+        self.shown: list[tuple[str, str]] = []
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         page.on(
             "console",
@@ -81,12 +85,45 @@ class BrowserPage:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{self.name}-{self.shots:02}-{step}.png"
         self.page.screenshot(path=str(path), full_page=True, animations="disabled")
+        self.shown.append((step, self.page.content()))
         return path
+
+    def steps_showing(self, text: str) -> list[str]:
+        """The steps whose page held `text` when its screen was kept."""
+        return [step for step, html in self.shown if text in html]
 
     def open(self, path: str):
         response = self.page.goto(self.base_url + path)
         assert response is not None and response.ok, (path, response and response.status)
         return response
+
+
+@contextlib.contextmanager
+def one_request_at_a_time(live_server):
+    """Has the live server answer one request at a time while its threads share the
+    test's database connection.
+
+    So they do on SQLite, whose test database lives in that one connection: there the
+    htmx panels of a page, asked for at once, would have SQLite refuse one thread's
+    write while another reads ("database table is locked"). On PostgreSQL each thread
+    has its own connection and the panels load side by side, as in production.
+    """
+    server = live_server.thread.httpd
+    if not live_server.thread.connections_override:
+        yield
+        return
+
+    app, lock = server.get_app(), threading.Lock()
+
+    def serialised(environ, start_response):
+        with lock:
+            return app(environ, start_response)
+
+    server.set_app(serialised)
+    try:
+        yield
+    finally:
+        server.set_app(app)
 
 
 @pytest.fixture
@@ -103,7 +140,7 @@ def browser_page(live_server, settings, monkeypatch, request):
     # Django take every ORM call of the test for one from async code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-    with sync_playwright() as playwright:
+    with one_request_at_a_time(live_server), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(
             extra_http_headers={"X-Forwarded-Proto": "https"},
