@@ -126,8 +126,12 @@ def one_request_at_a_time(live_server):
         server.set_app(app)
 
 
+# django_db_setup comes before live_server: the live server, started once a session,
+# shares the test database's in-memory SQLite connection only if that database already
+# exists when it starts. Otherwise each of its threads opens its own connection to it,
+# and SQLite refuses one's write while another reads.
 @pytest.fixture
-def browser_page(live_server, settings, monkeypatch, request):
+def browser_page(django_db_setup, live_server, settings, monkeypatch, request):
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium")
     from playwright.sync_api import sync_playwright
