@@ -70,8 +70,8 @@ class BrowserPage:
         self.page.fill("#id_username", login.username)
         self.page.fill("#id_password", password)
         self.screenshot("sign-in")
-        with self.page.expect_navigation():
-            self.page.click("main button[type=submit]")
+        self.page.click("main button[type=submit]")
+        self.page.wait_for_load_state()
 
     def settle(self) -> None:
         self.page.wait_for_function(SETTLED)
@@ -103,10 +103,10 @@ def one_request_at_a_time(live_server):
     """Has the live server answer one request at a time while its threads share the
     test's database connection.
 
-    So they do on SQLite, whose test database lives in that one connection: there the
-    htmx panels of a page, asked for at once, would have SQLite refuse one thread's
-    write while another reads ("database table is locked"). On PostgreSQL each thread
-    has its own connection and the panels load side by side, as in production.
+    They share it on SQLite, whose test database lives in memory, in that one
+    connection: two requests at once, such as the htmx panels of one page, would run
+    their statements and transactions interleaved on it. On PostgreSQL each thread has
+    a connection of its own and the panels load side by side, as in production.
     """
     server = live_server.thread.httpd
     if not live_server.thread.connections_override:
