@@ -176,6 +176,19 @@ class TestProvisionAndKeys:
         assert response["Cache-Control"] == "no-store"
         assert secret not in text_of(client.get(detail_url(customer)))
 
+    def test_the_new_key_page_gives_the_endpoint_customers_use(self, client, admin_login,
+                                                               customer, cluster):  # fmt: skip
+        cluster.s3_endpoint = "https://s3.example.net/"
+        cluster.save()
+        client.force_login(admin_login)
+
+        response = client.post(
+            reverse("customers:provision", args=[customer.pk]), {"cluster": cluster.pk}
+        )
+
+        assert "<code>https://s3.example.net/</code>" in text_of(response)
+        assert cluster.gateway_url not in text_of(response)
+
     def test_the_detail_page_shows_the_accounts_and_keys(self, client, admin_login, provisioned):
         account, first = provisioned
         client.force_login(admin_login)

@@ -1,36 +1,37 @@
-"""A customer rotates a key pair in a real browser, from signing in to revoking the old key.
+"""A customer's journey in a real browser: signing in, their storage and usage, and a key
+rotated from a new key pair to the old one revoked.
 
-Each step's screen is kept under var/test-screenshots/.
+Each page's screen is kept under var/test-screenshots/.
 """
 
 import re
 
-from django.urls import reverse
-
 from staas_portal.customers.models import KeyPairNote
-from tests.conftest import PASSWORD
 from tests.customers.gateway_changes import gateway_key_ids
+from tests.journeys.conftest import BUCKET
+from tests.journeys.steps import drawn_charts
 
 
-def test_a_customer_rotates_a_key_end_to_end(browser_page, own_login, provisioned,
-                                             gateway_emulator):  # fmt: skip
+def test_a_customer_reads_their_usage_and_rotates_a_key(browser_page, own_login, provisioned,
+                                                        used, gateway_emulator):  # fmt: skip
     account, first = provisioned
     old_key = first.note.access_key_id
     page = browser_page.page
 
-    browser_page.open(reverse("login"))
-    page.fill("#id_username", own_login.username)
-    page.fill("#id_password", PASSWORD)
-    browser_page.screenshot("sign-in")
-    page.click("button[type=submit]")
+    browser_page.sign_in_with_form(own_login)
     page.wait_for_url(re.compile(r"/my/$"))
-    page.wait_for_selector("text=working")
     browser_page.screenshot("my-storage")
+    state = page.inner_text(f"section[aria-labelledby=account-{account.pk}-heading]")
 
+    page.click("nav >> text=Usage")
+    browser_page.screenshot("usage")
+    charts = drawn_charts(page)
+    usage_buckets = page.inner_text("section[aria-labelledby=buckets-heading]")
+
+    page.click("nav >> text=My storage")
     page.click("text=Rotate keys: make a new key pair")
     browser_page.screenshot("rotate")
     page.click("button:has-text('Make a new key pair')")
-    page.wait_for_selector("#new-secret")
     browser_page.screenshot("new-key")
     new_key = page.inner_text("#new-access-key")
     secret = page.inner_text("#new-secret")
@@ -49,9 +50,17 @@ def test_a_customer_rotates_a_key_end_to_end(browser_page, own_login, provisione
     page.wait_for_selector(f"text=Key pair {old_key} revoked.")
     browser_page.screenshot("revoked")
 
+    assert "working" in state
+    assert BUCKET in state
+    assert "Limits and quota" in state
+    assert sum(charts["requests"]["put"]) == used["ops_put"] > 0
+    assert sum(charts["requests"]["get"]) == used["ops_get"] > 0
+    assert BUCKET in usage_buckets
     assert f"access_key = {new_key}\nsecret_key = {secret}\n" in s3cfg
     assert gateway_key_ids(gateway_emulator, account.gateway_email) == {new_key}
     assert KeyPairNote.objects.get(access_key_id=old_key).revoked_by_name == own_login.username
     s3 = gateway_emulator.s3_client(new_key, secret)
-    assert s3.list_buckets()["Buckets"] == []
+    assert [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]] == [BUCKET]
+    assert browser_page.steps_showing(first.secret_access_key) == []
+    assert browser_page.steps_showing(secret) == ["new-key", "tested"]
     assert browser_page.errors == []
