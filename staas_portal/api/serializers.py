@@ -69,7 +69,9 @@ class AccountSerializer(serializers.ModelSerializer):
     cluster = serializers.SlugRelatedField(slug_field="name", read_only=True)
     email = serializers.CharField(source="gateway_email", read_only=True)
     endpoint = serializers.URLField(
-        source="cluster.gateway_url", read_only=True, help_text="The S3 endpoint of the cluster."
+        source="cluster.customer_endpoint",
+        read_only=True,
+        help_text="The S3 endpoint customers use with their keys.",
     )
 
     class Meta:
@@ -335,7 +337,7 @@ class TaskSerializer(serializers.ModelSerializer):
 
 
 class ClusterSerializer(serializers.ModelSerializer):
-    endpoint = serializers.URLField(source="gateway_url", read_only=True)
+    endpoint = serializers.URLField(source="customer_endpoint", read_only=True)
 
     class Meta:
         model = StorageCluster
