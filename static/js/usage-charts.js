@@ -26,7 +26,13 @@
       interaction: { mode: "index", intersect: false },
       scales: {
         x: { stacked: stacked, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
-        y: { stacked: stacked, beginAtZero: true, title: { display: true, text: unit } },
+        y: {
+          stacked: stacked, beginAtZero: true, title: { display: true, text: unit },
+          // A few significant digits, never Chart.js's exponent form for tiny GB figures.
+          ticks: { callback: function (value) {
+            return Number(value).toLocaleString(undefined, { maximumSignificantDigits: 3 });
+          } },
+        },
       },
     };
   }
