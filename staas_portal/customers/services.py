@@ -9,6 +9,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -407,6 +408,7 @@ def list_buckets_with(note: KeyPairNote) -> KeyCheck:
         secret_key=note.secret_key(),
         signature=cluster.signature,
         region=cluster.region,
+        read_timeout=settings.STAAS_GATEWAY_TIMEOUT,
     )
     # A client of its own, never the shared one: its key is the customer's, not the system's.
     client = GatewayClient(config)
