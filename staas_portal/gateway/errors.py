@@ -8,7 +8,6 @@ import json
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping
 
-
 UNCONFIRMED_NOTE = (
     "The gateway may have made the change all the same: the next reconcile run reads it "
     "back and records what it finds."
