@@ -9,8 +9,9 @@ unknown keeps the row, marked unconfirmed, for reconcile to settle
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -71,3 +72,29 @@ def leave_unconfirmed(change: PendingChange, error: str) -> None:
     )
     logger.warning("%s of customer %s left unconfirmed for reconcile: %s",
                    change.kind, change.customer_id, error)  # fmt: skip
+
+
+# How reconcile settles a change: the words of its outcome, and what it records.
+
+APPLIED = "applied"
+NOT_APPLIED = "not applied"
+PARTLY_APPLIED = "partly applied"
+LEFT_FOR_ADMIN = "left for an admin"
+NO_LONGER_APPLIES = "no longer applies"
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What the gateway shows of one pending change, as one sentence, and the record
+    that makes the portal agree with it (None when the portal's records stand)."""
+
+    outcome: str
+    detail: str
+    record: Callable[[], object] | None = field(default=None, compare=False)
+
+
+def gone_from_gateway(change: PendingChange) -> Settlement:
+    return Settlement(
+        LEFT_FOR_ADMIN,
+        "The gateway no longer has the S3 user; reconcile shows it as missing on the gateway.",
+    )
