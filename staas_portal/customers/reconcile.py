@@ -103,7 +103,7 @@ def reconcile_cluster(cluster: StorageCluster) -> ReconcileReport:
     """Settles unconfirmed changes, compares the cluster with the portal's records and
     keeps its open drift current."""
     try:
-        settled = changes_settle(cluster)
+        settled = changes_settle(cluster=cluster)
         # Loaded after the settling, which may have added an account or ended one.
         accounts = list(
             cluster.accounts.exclude(state=S3Account.State.DELETED)

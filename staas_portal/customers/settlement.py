@@ -45,7 +45,7 @@ Kind = PendingChange.Kind
 CALLS_IN_FLIGHT = 10
 
 
-def changes_settle(cluster: StorageCluster) -> Counter:
+def changes_settle(*, cluster: StorageCluster) -> Counter:
     """Settles the cluster's pending changes, oldest first; outcomes counted.
 
     A gateway failure stops here and is raised: the changes not yet settled
@@ -53,7 +53,7 @@ def changes_settle(cluster: StorageCluster) -> Counter:
     """
     outcomes = Counter()
     for change in settleable(cluster):
-        settlement = change_settle(change)
+        settlement = change_settle(change=change)
         if settlement is not None:
             outcomes[settlement.outcome] += 1
     return outcomes
@@ -70,7 +70,7 @@ def settleable(cluster: StorageCluster):
     )
 
 
-def change_settle(change: PendingChange) -> Settlement | None:
+def change_settle(*, change: PendingChange) -> Settlement | None:
     """Reads the gateway and records what it shows; None when another run got there first."""
     settlement = settlement_of(change)
 

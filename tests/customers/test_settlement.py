@@ -212,7 +212,7 @@ class TestWhichChanges:
     def test_a_change_settled_by_another_run_is_not_settled_twice(self, account):
         change = self.make_change(account, state=PendingChange.State.UNCONFIRMED)
 
-        first, second = change_settle(change), change_settle(change)
+        first, second = change_settle(change=change), change_settle(change=change)
 
         assert (first.outcome, second) == ("not applied", None)
         assert len(settle_events()) == 1
