@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from staas_portal.audit.services import SYSTEM_ACTOR_NAME, ServiceRefused
+from staas_portal.clusters.models import StorageCluster
 from staas_portal.customers.models import Customer, PendingChange, S3Account
 from staas_portal.gateway.errors import GatewayError
 
@@ -32,7 +33,7 @@ def pending_change(
     kind: str,
     account: S3Account | None = None,
     customer: Customer | None = None,
-    cluster=None,
+    cluster: StorageCluster | None = None,
     values: dict | None = None,
 ) -> Iterator[PendingChange]:
     """Records the change for the length of the block: `account`, or for a provision
