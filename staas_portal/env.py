@@ -4,6 +4,7 @@ Every setting comes from the environment; these helpers fail loudly with the
 variable's name so that a typo stops start-up instead of running half-configured.
 """
 
+import math
 import os
 from pathlib import Path
 
@@ -40,6 +41,20 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number (got {raw!r}).") from None
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number (got {raw!r}).") from None
+    if not math.isfinite(value):
+        raise ImproperlyConfigured(f"{name} must be a finite number (got {raw!r}).")
+    return value
 
 
 def env_list(name: str, default: str = "") -> list[str]:

@@ -15,6 +15,7 @@ from staas_portal.env import (
     development_encryption_key,
     env_bool,
     env_choice,
+    env_float,
     env_int,
     env_list,
     env_required,
@@ -277,6 +278,13 @@ STAAS_GATEWAY = {
     "signature": env_choice("STAAS_GATEWAY_SIGNATURE", "v2", ("v2", "v4")),
     "region": env_str("STAAS_GATEWAY_REGION", "us-east-1"),
 }
+# Seconds the portal waits for a gateway's answer, once connected. A write that gets
+# no answer in time may still have been made: reconcile settles it later.
+STAAS_GATEWAY_TIMEOUT = env_float("STAAS_GATEWAY_TIMEOUT", 30.0)
+if STAAS_GATEWAY_TIMEOUT <= 0:
+    raise ImproperlyConfigured(
+        f"STAAS_GATEWAY_TIMEOUT must be more than 0 seconds (got {STAAS_GATEWAY_TIMEOUT:g})."
+    )
 
 # Celery: with REDIS_URL unset, tasks run inline in the web process.
 REDIS_URL = env_str("REDIS_URL")

@@ -135,6 +135,7 @@ class EmulatorHandle:
         secret_key: str | None = None,
         now: datetime | None = None,
         headers: dict[str, str] | None = None,
+        timeout: float = 10,
     ) -> AdminAnswer:
         """One signed call to the admin API (or `DELETE /<bucket>` with `path`)."""
         query = signing.build_query(pairs)
@@ -151,7 +152,7 @@ class EmulatorHandle:
             now=now or datetime.now(UTC),
         )
         target = path + (f"?{query}" if query else "")
-        return send(self.host, method, target, {**signed, **(headers or {})})
+        return send(self.host, method, target, {**signed, **(headers or {})}, timeout=timeout)
 
     def create_customer(self, email: str) -> Customer:
         answer = self.admin("PUT", [("ostor-users", None), ("emailAddress", email)])
@@ -198,8 +199,10 @@ def sign_admin(
     return {"Date": date, "Authorization": authorization}
 
 
-def send(host: str, method: str, target: str, headers: dict[str, str], body=b"") -> AdminAnswer:
-    connection = http.client.HTTPConnection(host, timeout=10)
+def send(
+    host: str, method: str, target: str, headers: dict[str, str], body=b"", *, timeout=10
+) -> AdminAnswer:
+    connection = http.client.HTTPConnection(host, timeout=timeout)
     try:
         connection.request(method, target, body=body, headers=headers)
         response = connection.getresponse()

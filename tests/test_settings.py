@@ -54,6 +54,9 @@ def test_debug_needs_neither_secret_key_nor_encryption_key():
         ("STAAS_GATEWAY_SIGNATURE", "v3", "STAAS_GATEWAY_SIGNATURE must be one of v2, v4"),
         ("DEBUG", "maybe", "DEBUG must be 1 or 0"),
         ("STAAS_PROXY_COUNT", "one", "STAAS_PROXY_COUNT must be a whole number"),
+        ("STAAS_GATEWAY_TIMEOUT", "soon", "STAAS_GATEWAY_TIMEOUT must be a number"),
+        ("STAAS_GATEWAY_TIMEOUT", "0", "STAAS_GATEWAY_TIMEOUT must be more than 0 seconds"),
+        ("STAAS_GATEWAY_TIMEOUT", "nan", "STAAS_GATEWAY_TIMEOUT must be a finite number"),
     ],
 )
 def test_a_bad_value_stops_start_up_with_the_reason(name, value, message):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -60,6 +61,7 @@ class StorageCluster(models.Model):
             secret_key=decrypt_secret(self.secret_ciphertext),
             signature=self.signature,
             region=self.region,
+            read_timeout=settings.STAAS_GATEWAY_TIMEOUT,
         )
 
     def gateway(self) -> GatewayClient:

@@ -16,10 +16,13 @@ from staas_portal.core.http import client_address
 from staas_portal.core.pages import EXPECTED_FAILURES, PAGE_SIZE, confirm_page, report_failure
 from staas_portal.customers import drift_services
 from staas_portal.customers.drift_forms import DriftFilterForm
-from staas_portal.customers.models import Drift
+from staas_portal.customers.models import Drift, PendingChange
 from staas_portal.customers.reconcile import reconcile_run
 from staas_portal.users.access import STAFF_ROLES, has_role, role_required
 from staas_portal.users.models import Role
+
+# Changes left unconfirmed are rare: a gateway that keeps failing shows in its errors.
+PENDING_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ def drift_list(request):
             "rows": rows,
             "can_repair": can_repair,
             "open_counts": open_counts(),
+            "pending_changes": pending_changes(),
             "return_to": request.get_full_path(),
             "interval_minutes": settings.STAAS_RECONCILE_MINUTES,
         },
@@ -63,6 +67,11 @@ def drift_row(drift: Drift, can_repair: bool) -> DriftRow:
         # app, and this page must still render in a build that lacks it.
         adopt_url = f"/clusters/{drift.cluster.name}/adopt/"
     return DriftRow(drift, drift_services.repairs_for(drift), adopt_url)
+
+
+def pending_changes() -> list[PendingChange]:
+    changes = PendingChange.objects.select_related("cluster", "customer", "account")
+    return list(changes[:PENDING_SHOWN])
 
 
 def open_counts() -> list[dict]:

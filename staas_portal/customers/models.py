@@ -177,6 +177,68 @@ class Drift(models.Model):
         return f"{self.get_kind_display()}: {self.user_id} {self.access_key_id}".strip()
 
 
+class PendingChange(models.Model):
+    """A change sent to a gateway whose outcome the portal has not seen confirmed.
+
+    The service that sends a change writes this row first and removes it once the
+    gateway has confirmed or refused the change. A row left behind (no answer in
+    time, a dropped connection, a 5xx, an answer that could not be read, or a
+    worker that died mid-call) is settled by the next reconcile run, which reads
+    what the gateway holds. Nothing here is a claim about the gateway.
+    """
+
+    class Kind(models.TextChoices):
+        PROVISION = "account.provision", "Provision an S3 user"
+        SUSPEND = "account.suspend", "Suspend"
+        RESUME = "account.resume", "Resume"
+        DELETE = "account.delete", "Delete the S3 user"
+        KEY_GENERATE = "key.generate", "Generate a key pair"
+        KEY_REVOKE = "key.revoke", "Revoke a key pair"
+        LIMITS_SET = "limits.user.set", "Set the user limits"
+        LIMITS_DELETE = "limits.user.delete", "Remove the user limits"
+        QUOTA_SET = "quota.set", "Set the user quota"
+        QUOTA_DELETE = "quota.delete", "Remove the user quota"
+        PLAN_APPLY = "plan.apply", "Apply a plan"
+
+    class State(models.TextChoices):
+        SENT = "sent", "Sent, no answer yet"
+        UNCONFIRMED = "unconfirmed", "Not confirmed"
+
+    cluster = models.ForeignKey(
+        StorageCluster, on_delete=models.CASCADE, related_name="pending_changes"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="pending_changes"
+    )
+    # Empty only for a provision, whose S3 user the portal has no record of yet.
+    account = models.ForeignKey(
+        S3Account, null=True, blank=True, on_delete=models.CASCADE, related_name="pending_changes"
+    )
+    # What was sent to the gateway, never a secret.
+    values = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.SENT)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    requested_by_name = models.CharField(max_length=150)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for customer {self.customer_id} ({self.state})"
+
+    @property
+    def target(self) -> str:
+        if self.account_id:
+            return f"s3user:{self.account.user_id}@{self.cluster.name}"
+        return f"customer:{self.customer_id}"
+
+
 class KnownBucket(models.Model):
     """A bucket as the gateway last listed it, so that staff can search by bucket name."""
 

@@ -1,7 +1,9 @@
 """Finding drift between each cluster and the portal's records.
 
-A run asks the gateway everything it needs before it writes anything, so a
-gateway that fails part way leaves the drift as the last complete run found it.
+A run first settles the changes the gateway never confirmed, each by reading
+the gateway back (`customers.settlement`). It then asks the gateway everything
+it needs before it writes any drift, so a gateway that fails part way leaves
+the drift as the last complete run found it.
 The gateway's user list carries no key pairs, so each S3 user the portal links
 to is also queried once for its key ids; those whose limits the portal applied
 are also asked for their limits and quota.
@@ -17,6 +19,7 @@ from django.utils import timezone
 from staas_portal.audit.services import audited
 from staas_portal.clusters.models import StorageCluster
 from staas_portal.customers.models import Drift, S3Account
+from staas_portal.customers.settlement import changes_settle
 from staas_portal.gateway import results
 from staas_portal.gateway.errors import GatewayError, GatewayNotFound
 from staas_portal.limits import drift as limits_drift
@@ -54,6 +57,8 @@ class ReconcileReport:
     open_by_kind: Counter = field(default_factory=Counter)
     new: int = 0
     resolved: int = 0
+    # Changes the gateway never confirmed, settled by this run, by outcome.
+    settled: Counter = field(default_factory=Counter)
 
     @property
     def ok(self) -> bool:
@@ -66,11 +71,15 @@ class ReconcileReport:
     def summary(self) -> str:
         if not self.ok:
             return f"{self.cluster}: reconcile failed. {self.error}"
-        return (
+        text = (
             f"{self.cluster}: {self.open_total} open drift ({self.new} new, "
             f"{self.resolved} resolved) among {self.gateway_users} S3 users on the gateway "
             f"and {self.portal_accounts} accounts in the portal."
         )
+        if self.settled:
+            outcomes = ", ".join(f"{count} {name}" for name, count in sorted(self.settled.items()))
+            text += f" Unconfirmed changes settled: {outcomes}."
+        return text
 
     def kind_lines(self) -> list[str]:
         labels = dict(Drift.Kind.choices)
@@ -91,13 +100,16 @@ def reconcile_all() -> list[ReconcileReport]:
 
 
 def reconcile_cluster(cluster: StorageCluster) -> ReconcileReport:
-    """Compares the cluster with the portal's records and keeps its open drift current."""
-    accounts = list(
-        cluster.accounts.exclude(state=S3Account.State.DELETED)
-        .select_related("customer", *limits_drift.ACCOUNT_RELATIONS)
-        .prefetch_related("key_notes")
-    )
+    """Settles unconfirmed changes, compares the cluster with the portal's records and
+    keeps its open drift current."""
     try:
+        settled = changes_settle(cluster=cluster)
+        # Loaded after the settling, which may have added an account or ended one.
+        accounts = list(
+            cluster.accounts.exclude(state=S3Account.State.DELETED)
+            .select_related("customer", *limits_drift.ACCOUNT_RELATIONS)
+            .prefetch_related("key_notes")
+        )
         snapshot = gateway_snapshot(cluster, accounts)
     except GatewayError as error:
         logger.warning("reconcile of cluster %s stopped: %s", cluster.name, error)
@@ -112,8 +124,9 @@ def reconcile_cluster(cluster: StorageCluster) -> ReconcileReport:
     differences = find_differences(accounts, deleted, snapshot)
 
     report = ReconcileReport(
-        cluster=cluster.name, gateway_users=len(snapshot.users), portal_accounts=len(accounts)
-    )
+        cluster=cluster.name, gateway_users=len(snapshot.users), portal_accounts=len(accounts),
+        settled=settled,
+    )  # fmt: skip
     record_drift(cluster, differences, report)
     logger.info("reconciled cluster %s: %s", cluster.name, report.summary())
     return report
@@ -288,6 +301,7 @@ def reconcile_run(*, actor, address: str = "") -> list[ReconcileReport]:
         audit.parameters.update(
             new=sum(report.new for report in reports),
             resolved=sum(report.resolved for report in reports),
+            settled=sum(report.settled.total() for report in reports),
             failed=[report.cluster for report in reports if not report.ok],
         )
     return reports

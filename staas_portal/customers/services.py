@@ -2,23 +2,27 @@
 
 Every function checks the actor's role, asks the gateway first and records what
 it confirmed second, and leaves an audit event whatever the outcome. Nothing is
-written to the database that the gateway did not confirm.
+written to the database that the gateway did not confirm; a change whose outcome
+stays unknown is left as a PendingChange for reconcile to settle.
 """
 
 import logging
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from staas_portal.audit.services import ServiceRefused, audited
 from staas_portal.clusters.models import StorageCluster
+from staas_portal.customers.changes import pending_change
 from staas_portal.customers.models import (
     MAX_KEY_PAIRS,
     Customer,
     KeyPairNote,
     KnownBucket,
+    PendingChange,
     S3Account,
 )
 from staas_portal.gateway import results
@@ -127,19 +131,21 @@ def account_provision(
         if existing is not None:
             raise AccountExists(existing)
 
-        user = cluster.gateway().user_create(email=email)
+        with pending_change(actor=actor, kind=PendingChange.Kind.PROVISION, customer=customer,
+                            cluster=cluster, values={"email": email}):  # fmt: skip
+            user = cluster.gateway().user_create(email=email)
 
-        audit.target = f"s3user:{user.user_id}@{cluster.name}"
-        with transaction.atomic():
-            account = S3Account.objects.create(
-                customer=customer,
-                cluster=cluster,
-                user_id=user.user_id,
-                gateway_email=user.email or email,
-                state=S3Account.State.ENABLED,
-                state_seen_at=timezone.now(),
-            )
-            new_pairs = [note_key_pair(account, pair, actor) for pair in user.key_pairs]
+            audit.target = f"s3user:{user.user_id}@{cluster.name}"
+            with transaction.atomic():
+                account = S3Account.objects.create(
+                    customer=customer,
+                    cluster=cluster,
+                    user_id=user.user_id,
+                    gateway_email=user.email or email,
+                    state=S3Account.State.ENABLED,
+                    state_seen_at=timezone.now(),
+                )
+                new_pairs = [note_key_pair(account, pair, actor) for pair in user.key_pairs]
     logger.info("%s provisioned S3 user %s for customer %s", actor, user.user_id, customer.pk)
 
     apply_customer_plan(actor, account, address)
@@ -239,14 +245,15 @@ def set_account_enabled(actor, account: S3Account, *, enabled: bool, address: st
         require_role(actor, Role.ADMIN)
         require_live(account)
         gateway = account.cluster.gateway()
-        if enabled:
-            gateway.user_enable(email=account.gateway_email)
-        else:
-            gateway.user_disable(email=account.gateway_email)
+        with pending_change(actor=actor, kind=action, account=account):
+            if enabled:
+                gateway.user_enable(email=account.gateway_email)
+            else:
+                gateway.user_disable(email=account.gateway_email)
 
-        account.state = S3Account.State.ENABLED if enabled else S3Account.State.DISABLED
-        account.state_seen_at = timezone.now()
-        account.save(update_fields=["state", "state_seen_at"])
+            account.state = S3Account.State.ENABLED if enabled else S3Account.State.DISABLED
+            account.state_seen_at = timezone.now()
+            account.save(update_fields=["state", "state_seen_at"])
     logger.info("%s %s S3 user %s", actor, "resumed" if enabled else "suspended", account.user_id)
 
 
@@ -266,9 +273,10 @@ def account_delete(*, actor, account: S3Account, address: str = "") -> None:
         if buckets:
             raise BucketsOwned(sorted(bucket.name for bucket in buckets))
 
-        gateway.user_delete(email=account.gateway_email)
+        with pending_change(actor=actor, kind=PendingChange.Kind.DELETE, account=account):
+            gateway.user_delete(email=account.gateway_email)
 
-        mark_deleted(account)
+            mark_deleted(account)
     logger.info("%s deleted S3 user %s", actor, account.user_id)
 
 
@@ -312,15 +320,17 @@ def key_generate(*, actor, account: S3Account, label: str = "", address: str = "
                 "allows. Revoke one first."
             )
 
-        pair = account.cluster.gateway().key_generate(email=account.gateway_email)
+        with pending_change(actor=actor, kind=PendingChange.Kind.KEY_GENERATE, account=account,
+                            values={"label": label}):  # fmt: skip
+            pair = account.cluster.gateway().key_generate(email=account.gateway_email)
 
-        audit.parameters["access_key_id"] = pair.access_key_id
-        try:
-            new = note_key_pair(account, pair, actor, label=label)
-        except IntegrityError:
-            # The gateway handed out an id the portal already notes: a key added
-            # outside the portal earlier. Its note now gets the secret.
-            new = renote_key_pair(account, pair, actor, label)
+            audit.parameters["access_key_id"] = pair.access_key_id
+            try:
+                new = note_key_pair(account, pair, actor, label=label)
+            except IntegrityError:
+                # The gateway handed out an id the portal already notes: a key added
+                # outside the portal earlier. Its note now gets the secret.
+                new = renote_key_pair(account, pair, actor, label)
     logger.info("%s generated key %s for S3 user %s", actor, pair.access_key_id, account.user_id)
     return new
 
@@ -346,16 +356,18 @@ def key_revoke(
         if not has_role(actor, Role.ADMIN):
             require_another_key(account, access_key_id)
 
-        account.cluster.gateway().key_revoke(
-            email=account.gateway_email, access_key_id=access_key_id
-        )
+        with pending_change(actor=actor, kind=PendingChange.Kind.KEY_REVOKE, account=account,
+                            values={"access_key_id": access_key_id}):  # fmt: skip
+            account.cluster.gateway().key_revoke(
+                email=account.gateway_email, access_key_id=access_key_id
+            )
 
-        note = account.key_notes.filter(access_key_id=access_key_id).first()
-        if note is not None and note.revoked_at is None:
-            note.revoked_at = timezone.now()
-            note.revoked_by = actor
-            note.revoked_by_name = actor_name(actor)
-            note.save(update_fields=["revoked_at", "revoked_by", "revoked_by_name"])
+            note = account.key_notes.filter(access_key_id=access_key_id).first()
+            if note is not None and note.revoked_at is None:
+                note.revoked_at = timezone.now()
+                note.revoked_by = actor
+                note.revoked_by_name = actor_name(actor)
+                note.save(update_fields=["revoked_at", "revoked_by", "revoked_by_name"])
     logger.info("%s revoked key %s of S3 user %s", actor, access_key_id, account.user_id)
     return note
 
@@ -407,6 +419,7 @@ def list_buckets_with(note: KeyPairNote) -> KeyCheck:
         secret_key=note.secret_key(),
         signature=cluster.signature,
         region=cluster.region,
+        read_timeout=settings.STAAS_GATEWAY_TIMEOUT,
     )
     # A client of its own, never the shared one: its key is the customer's, not the system's.
     client = GatewayClient(config)

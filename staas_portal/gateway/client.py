@@ -277,14 +277,23 @@ class GatewayClient:
                 timeout=(self.config.connect_timeout, self.config.read_timeout),
                 allow_redirects=False,
             )  # fmt: skip
-        except requests.Timeout as error:
+        except requests.ConnectTimeout:
             self.log_call(method, service, "timeout", started)
-            raise errors.GatewayTimeout(str(error), gateway=self.config.name) from None
+            raise errors.GatewayTimeout(
+                f"no connection within {self.config.connect_timeout:g} seconds",
+                gateway=self.config.name, may_have_acted=False,
+            ) from None  # fmt: skip
+        except requests.Timeout:
+            self.log_call(method, service, "timeout", started)
+            raise errors.GatewayTimeout(
+                f"no answer within {self.config.read_timeout:g} seconds", gateway=self.config.name
+            ) from None
         except requests.RequestException as error:
             self.log_call(method, service, "unreachable", started)
             raise errors.GatewayUnavailable(
-                describe_connection_failure(error), gateway=self.config.name
-            ) from None
+                describe_connection_failure(error), gateway=self.config.name,
+                may_have_acted=request_may_have_arrived(error),
+            ) from None  # fmt: skip
 
         self.log_call(method, service, response.status_code, started)
         if response.status_code >= 300:
@@ -358,6 +367,19 @@ def describe_connection_failure(error: requests.RequestException) -> str:
     if "RemoteDisconnected" in text or "Connection aborted" in text or "reset" in text:
         return "the gateway closed the connection without answering"
     return f"the connection failed ({type(error).__name__})"
+
+
+# Words of the failures that come before a connection exists, so before any request.
+NOT_CONNECTED = ("NameResolution", "Name or service not known", "Connection refused",
+                 "NewConnectionError")  # fmt: skip
+
+
+def request_may_have_arrived(error: requests.RequestException) -> bool:
+    """False only when no connection was made, so the gateway cannot have seen the request."""
+    if isinstance(error, requests.exceptions.SSLError):
+        return False
+    text = str(error)
+    return not any(words in text for words in NOT_CONNECTED)
 
 
 def error_kind(status: int, code: str) -> type[errors.GatewayError]:

@@ -8,12 +8,20 @@ import json
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping
 
+UNCONFIRMED_NOTE = (
+    "The gateway may have made the change all the same: the next reconcile run reads it "
+    "back and records what it finds."
+)
+
 
 class GatewayError(Exception):
     """A call to a gateway that did not do what was asked."""
 
     kind = "gateway_error"
     summary = "The gateway refused the request"
+    # Whether the gateway may have carried the request out all the same. A refusal
+    # says it did not; a request that got no clear answer may have been done.
+    may_have_acted = False
 
     def __init__(
         self,
@@ -22,15 +30,23 @@ class GatewayError(Exception):
         gateway: str = "",
         status: int | None = None,
         code: str = "",
+        may_have_acted: bool | None = None,
     ):
         super().__init__(message)
         self.message = message
         self.gateway = gateway
         self.status = status
         self.code = code
+        if may_have_acted is not None:
+            self.may_have_acted = may_have_acted
+        # Set by a service that leaves its change for reconcile to settle.
+        self.change_unconfirmed = False
 
     def __str__(self) -> str:
-        return f"{self.summary}: {self.message}" if self.message else self.summary
+        text = f"{self.summary}: {self.message}" if self.message else self.summary
+        if not self.change_unconfirmed:
+            return text
+        return f"{text.rstrip('.')}. {UNCONFIRMED_NOTE}"
 
 
 class GatewayNotFound(GatewayError):
@@ -60,10 +76,14 @@ class GatewayInvalidRequest(GatewayError):
 class GatewayServerError(GatewayError):
     kind = "server_error"
     summary = "The gateway failed while handling the request"
+    may_have_acted = True
 
 
 class GatewayUnavailable(GatewayError):
-    """Connection refused, DNS failure, TLS failure, connection dropped."""
+    """Connection refused, DNS failure, TLS failure, connection dropped.
+
+    Only a dropped connection may have carried a request: the client says which.
+    """
 
     kind = "unavailable"
     summary = "The gateway cannot be reached"
@@ -72,6 +92,7 @@ class GatewayUnavailable(GatewayError):
 class GatewayTimeout(GatewayError):
     kind = "timeout"
     summary = "The gateway did not answer in time"
+    may_have_acted = True
 
 
 class GatewayFeatureMissing(GatewayError):
@@ -86,6 +107,7 @@ class GatewayProtocolError(GatewayError):
 
     kind = "protocol_error"
     summary = "The gateway's answer could not be understood"
+    may_have_acted = True
 
 
 ERROR_HEADER = "X-Amz-Err-Message"

@@ -3,15 +3,19 @@
 Changes are for admins and audited. Each is sent to the gateway first; the
 portal records the values an S3 user should hold only once the gateway has
 confirmed them, so reconcile can hold the gateway to what was really applied.
+A change to an S3 user's limits, quota or plan whose outcome stays unknown is
+left as a PendingChange, which reconcile settles by reading the gateway back.
 """
 
 import logging
+from contextlib import nullcontext
 
 from django.db import transaction
 from django.db.models import Prefetch
 
 from staas_portal.audit.services import ServiceRefused, audited
-from staas_portal.customers.models import Customer, S3Account
+from staas_portal.customers.changes import pending_change
+from staas_portal.customers.models import Customer, PendingChange, S3Account
 from staas_portal.customers.services import account_target, customer_target, require_live
 from staas_portal.gateway.errors import GatewayError, GatewayFeatureMissing
 from staas_portal.jobs.models import Job
@@ -35,10 +39,13 @@ def user_limits_set(
                  parameters=values.as_dict(), address=address):  # fmt: skip
         require_role(actor, Role.ADMIN)
         require_live(account)
+        require_valid(values)
 
-        send_limits(account, values)
+        with pending_change(actor=actor, kind=PendingChange.Kind.LIMITS_SET, account=account,
+                            values=values.as_dict()):  # fmt: skip
+            send_limits(account, values)
 
-        desired = remember_desired(account, values=values, plan=None)
+            desired = remember_desired(account, values=values, plan=None)
     logger.info("%s set the user limits of S3 user %s", actor, account.user_id)
     return desired
 
@@ -49,10 +56,11 @@ def user_limits_delete(*, actor, account: S3Account, address: str = "") -> None:
         require_role(actor, Role.ADMIN)
         require_live(account)
 
-        account.cluster.gateway().limits_delete(email=account.gateway_email)
+        with pending_change(actor=actor, kind=PendingChange.Kind.LIMITS_DELETE, account=account):
+            account.cluster.gateway().limits_delete(email=account.gateway_email)
 
-        # The gateway answers every limit as 0 once they are deleted: that is now expected.
-        remember_desired(account, values=LimitValues(), plan=None)
+            # The gateway answers every limit as 0 once they are deleted: that is now expected.
+            remember_desired(account, values=LimitValues(), plan=None)
     logger.info("%s removed the user limits of S3 user %s", actor, account.user_id)
 
 
@@ -201,10 +209,13 @@ def quota_set(
         if bucket:
             require_own_bucket(account, bucket)
 
-        account.cluster.gateway().quota_set(size_gb=size_gb, **quota_selector(account, bucket))
+        recording = user_quota_change(actor, account, bucket, PendingChange.Kind.QUOTA_SET,
+                                      {"size_gb": size_gb})  # fmt: skip
+        with recording:
+            account.cluster.gateway().quota_set(size_gb=size_gb, **quota_selector(account, bucket))
 
-        if not bucket:
-            remember_desired(account, quota_gb=size_gb, plan=None)
+            if not bucket:
+                remember_desired(account, quota_gb=size_gb, plan=None)
     logger.info("%s set a quota of %s GB on %s", actor, size_gb, target)
 
 
@@ -218,12 +229,20 @@ def quota_delete(
         if bucket:
             require_own_bucket(account, bucket)
 
-        account.cluster.gateway().quota_delete(**quota_selector(account, bucket))
+        with user_quota_change(actor, account, bucket, PendingChange.Kind.QUOTA_DELETE, {}):
+            account.cluster.gateway().quota_delete(**quota_selector(account, bucket))
 
-        if not bucket:
-            # A deleted quota reads back as 0, unlimited.
-            remember_desired(account, quota_gb=0, plan=None)
+            if not bucket:
+                # A deleted quota reads back as 0, unlimited.
+                remember_desired(account, quota_gb=0, plan=None)
     logger.info("%s removed the quota on %s", actor, target)
+
+
+def user_quota_change(actor, account: S3Account, bucket: str | None, kind: str, values: dict):
+    # The portal records no bucket quota, so a bucket's leaves nothing to settle.
+    if bucket:
+        return nullcontext()
+    return pending_change(actor=actor, kind=kind, account=account, values=values)
 
 
 # Plans
@@ -295,7 +314,7 @@ def plan_assign(*, actor, customer: Customer, plan: Plan, address: str = "") -> 
             customer=customer, defaults={"plan": plan, "assigned_by": actor}
         )
 
-        summary = apply_plan_to_customer(customer, plan)
+        summary = apply_plan_to_customer(customer, plan, actor=actor)
     logger.info("%s put customer %s on plan %s", actor, customer.pk, plan.name)
     return summary
 
@@ -321,7 +340,7 @@ def plan_customer_apply(*, actor, customer: Customer, plan: Plan) -> str:
     with audited(actor=actor, action="plan.apply", target=customer_target(customer),
                  parameters={"plan": plan.name}):  # fmt: skip
         require_role(actor, Role.ADMIN)
-        return apply_plan_to_customer(customer, plan)
+        return apply_plan_to_customer(customer, plan, actor=actor)
 
 
 def account_plan_apply(*, actor, account: S3Account, address: str = "") -> str | None:
@@ -337,12 +356,12 @@ def account_plan_apply(*, actor, account: S3Account, address: str = "") -> str |
                  parameters={"plan": assignment.plan.name}, address=address):  # fmt: skip
         require_role(actor, Role.ADMIN)
         try:
-            return apply_plan_to_account(account, assignment.plan)
+            return apply_plan_to_account(account, assignment.plan, actor=actor)
         except GatewayError as error:
             raise PlanNotApplied(account, error) from error
 
 
-def apply_plan_to_customer(customer: Customer, plan: Plan) -> str:
+def apply_plan_to_customer(customer: Customer, plan: Plan, *, actor=None) -> str:
     """Applies the plan on every live S3 user; a sentence saying what was applied.
 
     The first gateway failure stops here: the S3 users applied before it keep
@@ -355,7 +374,7 @@ def apply_plan_to_customer(customer: Customer, plan: Plan) -> str:
     notes = []
     for account in accounts:
         try:
-            notes.append(apply_plan_to_account(account, plan))
+            notes.append(apply_plan_to_account(account, plan, actor=actor))
         except GatewayError as error:
             raise PlanNotApplied(account, error) from error
     return " ".join(notes)
@@ -384,29 +403,38 @@ class PlanNotApplied(GatewayError):
 
     def __init__(self, account: S3Account, error: GatewayError):
         super().__init__(
-            error.message, gateway=error.gateway, status=error.status, code=error.code
-        )
+            error.message, gateway=error.gateway, status=error.status, code=error.code,
+            may_have_acted=error.may_have_acted,
+        )  # fmt: skip
         self.kind, self.summary = error.kind, error.summary
         self.account, self.cause = account, error
+        self.change_unconfirmed = error.change_unconfirmed
 
     def __str__(self) -> str:
         return f"S3 user {self.account.user_id} on {self.account.cluster.name}: {self.cause}"
 
 
-def apply_plan_to_account(account: S3Account, plan: Plan) -> str:
-    values = plan.limit_values
-    send_limits(account, values)
+def apply_plan_to_account(account: S3Account, plan: Plan, *, actor=None) -> str:
+    with pending_change(actor=actor, kind=PendingChange.Kind.PLAN_APPLY, account=account,
+                        values=plan_terms_sent(plan)):  # fmt: skip
+        send_limits(account, plan.limit_values)
 
-    quota_gb, note = plan.quota_gb, f"a quota of {plan.quota_gb} GB"
-    if plan.quota_gb == 0:
-        note = "no quota (unlimited)"
-    try:
-        account.cluster.gateway().quota_set(size_gb=plan.quota_gb, email=account.gateway_email)
-    except GatewayFeatureMissing:
-        quota_gb, note = None, "no quota: the gateway has no storage quotas"
+        quota_gb, note = plan.quota_gb, f"a quota of {plan.quota_gb} GB"
+        if plan.quota_gb == 0:
+            note = "no quota (unlimited)"
+        try:
+            account.cluster.gateway().quota_set(size_gb=plan.quota_gb, email=account.gateway_email)
+        except GatewayFeatureMissing:
+            quota_gb, note = None, "no quota: the gateway has no storage quotas"
 
-    remember_plan_applied(account, plan=plan, quota_gb=quota_gb)
+        remember_plan_applied(account, plan=plan, quota_gb=quota_gb)
     return f"S3 user {account.user_id}: limits and {note}."
+
+
+def plan_terms_sent(plan: Plan) -> dict:
+    """The plan's terms as sent to an S3 user: reconcile compares the gateway with these,
+    since the plan may be edited before it settles the change."""
+    return {"plan_id": plan.pk, **plan_parameters(plan)}
 
 
 def remember_plan_applied(account: S3Account, *, plan: Plan, quota_gb: int | None) -> None:

@@ -5,7 +5,9 @@ to the hourly rows and records the object's name, in one transaction per object.
 Only after that commit is the object deleted on the gateway. So a crash before
 the commit leaves nothing counted and the object in place; a crash after it
 leaves the object counted and recorded, and the next run deletes it without
-counting it again.
+counting it again. A delete the gateway made but whose answer was lost leaves
+the object recorded as not yet deleted; the next run deletes it again, and the
+gateway's 404 confirms it.
 
 On PostgreSQL each object's commit does not wait for the disk; instead, before
 the deletes of a batch of objects are sent, one commit that does wait makes every
@@ -247,22 +249,49 @@ class GatewayWorkers:
 def harvest_objects(
     cluster: StorageCluster, workers: GatewayWorkers, now: datetime, report: HarvestReport
 ) -> None:
-    """Every listed object, page by page where the gateway pages."""
+    """Every listed object, then the deletes whose confirmation an earlier run lost."""
+    seen = harvest_listed(cluster, workers, now, report)
+
+    unlisted_deletes(cluster, workers, seen, now, report)
+
+
+def harvest_listed(
+    cluster: StorageCluster, workers: GatewayWorkers, now: datetime, report: HarvestReport
+) -> set[str]:
+    """Every listed object, page by page where the gateway pages; the names seen."""
     seen: set[str] = set()
     after = None
     for _ in range(MAX_LISTINGS):
         listing = workers.gateway.usage_list(after=after, limit=LISTING_PAGE)
         fresh = [name for name in listing.names if name not in seen]
         if not fresh:
-            return
+            break
         seen.update(fresh)
 
         harvest_page(cluster, workers, fresh, now, report)
 
         if listing.paging_supported:
             if not listing.truncated:
-                return
+                break
             after = listing.names[-1]
+    return seen
+
+
+def unlisted_deletes(
+    cluster: StorageCluster,
+    workers: GatewayWorkers,
+    seen: set[str],
+    now: datetime,
+    report: HarvestReport,
+) -> None:
+    """Deletes again the counted objects that no listing showed and whose delete was
+    never confirmed: the gateway made the delete but its answer was lost, or the
+    object sits past a listing capped short. The gateway's 404 confirms the first,
+    the delete itself settles the second."""
+    unconfirmed = HarvestedObject.objects.filter(cluster=cluster, deleted_at__isnull=True)
+    names = [name for name in unconfirmed.values_list("name", flat=True) if name not in seen]
+
+    deletions_confirm(cluster, [workers.delete(name) for name in names], now, report)
 
 
 def harvest_page(

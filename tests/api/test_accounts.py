@@ -5,6 +5,7 @@ import pytest
 from staas_portal.audit.models import AuditEvent, Outcome
 from staas_portal.clusters.models import StorageCluster
 from staas_portal.customers.models import KeyPairNote, S3Account
+from staas_portal.gateway.errors import UNCONFIRMED_NOTE
 from staas_portal.jobs.models import Job
 from tests.api.conftest import field_names
 from tests.customers.test_services import gateway_user
@@ -194,6 +195,21 @@ class TestSuspendAndResume:
             "action", flat=True
         )
         assert sorted(actions) == ["account.resume", "account.suspend"]
+
+    def test_a_suspend_without_an_answer_says_it_may_have_been_made(
+        self, api, provisioned, gateway_emulator
+    ):
+        account, _ = provisioned
+        gateway_emulator.set_faults(drop_every=1, method="POST", phase="after")
+
+        response = api.post(account_path(account) + "suspend/")
+
+        problem = response.json()
+        assert response.status_code == 503
+        assert problem["type"].endswith("/problems/gateway-unavailable")
+        assert problem["detail"].endswith(UNCONFIRMED_NOTE)
+        account.refresh_from_db()
+        assert account.state == S3Account.State.ENABLED
 
     def test_a_deleted_account_is_refused(self, api, provisioned):
         account, _ = provisioned

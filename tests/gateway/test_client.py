@@ -342,6 +342,78 @@ class TestFaults:
         assert gateway.user_get(email="applied@example.com").email == "applied@example.com"
 
 
+class TestWhetherTheGatewayMayHaveActed:
+    """After a failed write, may_have_acted says whether the change may have been made."""
+
+    def test_a_refusal_was_not_acted_on(self, gateway):
+        gateway.user_create(email="taken@example.com")
+
+        with pytest.raises(errors.GatewayConflict) as refused:
+            gateway.user_create(email="taken@example.com")
+
+        assert refused.value.may_have_acted is False
+
+    @pytest.mark.parametrize(
+        ("faults", "kind"),
+        [
+            ({"fail_every": 1}, errors.GatewayServerError),
+            ({"malformed_every": 1}, errors.GatewayProtocolError),
+            ({"drop_every": 1}, errors.GatewayUnavailable),
+        ],
+    )
+    def test_an_unclear_answer_may_have_been_acted_on(self, emulator, faults, kind):
+        emulator.set_faults(**faults)
+        gateway = make_client(emulator)
+
+        with pytest.raises(kind) as failed:
+            gateway.user_create(email="unclear@example.com")
+
+        assert failed.value.may_have_acted is True
+
+    def test_no_answer_in_time_may_have_been_acted_on_and_says_how_long(self, emulator):
+        emulator.set_faults(delay_seconds=0.6)
+        gateway = make_client(emulator, read_timeout=0.2)
+
+        with pytest.raises(errors.GatewayTimeout) as failed:
+            gateway.user_create(email="slow@example.com")
+
+        assert failed.value.may_have_acted is True
+        assert str(failed.value) == (
+            "The gateway did not answer in time: no answer within 0.2 seconds"
+        )
+        assert emulator.url.split("//")[1].split("/")[0] not in str(failed.value)
+
+    def test_a_gateway_that_is_not_listening_cannot_have_acted(self, emulator):
+        url = emulator.url
+        emulator.stop()
+        gateway = GatewayClient(GatewayConfig("gone", url, "key", "secret"))
+
+        with pytest.raises(errors.GatewayUnavailable) as failed:
+            gateway.user_create(email="gone@example.com")
+
+        assert failed.value.may_have_acted is False
+
+    def test_a_tls_failure_cannot_have_acted(self, emulator):
+        url = emulator.url.replace("http://", "https://")
+        gateway = GatewayClient(GatewayConfig("tls", url, "key", "secret"))
+
+        with pytest.raises(errors.GatewayUnavailable) as failed:
+            gateway.user_create(email="tls@example.com")
+
+        assert failed.value.may_have_acted is False
+
+    def test_an_error_left_unconfirmed_says_the_change_may_be_made(self):
+        error = errors.GatewayServerError("We encountered an internal error.", gateway="main")
+
+        error.change_unconfirmed = True
+
+        assert str(error) == (
+            "The gateway failed while handling the request: We encountered an internal "
+            "error. The gateway may have made the change all the same: the next reconcile "
+            "run reads it back and records what it finds."
+        )
+
+
 class TestWire:
     def test_each_gateway_keeps_one_client_and_one_session(self, emulator):
         config = GatewayConfig("shared", emulator.url, emulator.access_key, emulator.secret_key)

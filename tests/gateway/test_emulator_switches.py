@@ -219,6 +219,77 @@ def test_a_delay_holds_every_admin_call(gateway_emulator):
     assert time.monotonic() - started >= 0.2
 
 
+def test_times_faults_only_the_chosen_call(gateway_emulator, customer):
+    gateway_emulator.set_faults(fail_every=3, method="POST", times=1)
+    actions = [("disable", None), ("enable", None)] * 3
+
+    statuses = [
+        gateway_emulator.admin("POST", [USERS, by_email(customer.email), action]).status
+        for action in actions
+    ]
+
+    assert statuses == [200, 200, 500, 200, 200, 200]
+    faults = gateway_emulator.control("GET", "faults")
+    assert (faults["calls"], faults["faulted"]) == (6, 1)
+
+
+def timed_list(gateway_emulator) -> float:
+    started = time.monotonic()
+    assert gateway_emulator.admin("GET", [USERS]).status == 200
+    return time.monotonic() - started
+
+
+def test_slow_every_holds_only_every_nth_call(gateway_emulator):
+    gateway_emulator.set_faults(delay_seconds=0.3, slow_every=2, method="GET", times=1)
+
+    elapsed = [timed_list(gateway_emulator) for _ in range(4)]
+
+    assert [seconds >= 0.3 for seconds in elapsed] == [False, True, False, False]
+
+
+def test_a_slow_answer_after_the_change_finds_the_change_made(gateway_emulator):
+    gateway_emulator.set_faults(delay_seconds=2, phase="after", method="PUT")
+
+    with pytest.raises(TimeoutError):
+        gateway_emulator.admin("PUT", [USERS, by_email("slow@example.com")], timeout=0.3)
+
+    assert "slow@example.com" in user_emails(gateway_emulator)
+
+
+def test_a_slow_call_dropped_before_the_change_makes_none(gateway_emulator):
+    gateway_emulator.set_faults(delay_seconds=0.3, drop_every=1, method="PUT")
+    started = time.monotonic()
+
+    with pytest.raises(http.client.RemoteDisconnected):
+        gateway_emulator.admin("PUT", [USERS, by_email("stalled@example.com")])
+
+    assert time.monotonic() - started >= 0.3
+    assert "stalled@example.com" not in user_emails(gateway_emulator)
+
+
+def test_a_slow_call_before_the_change_makes_it_late(gateway_emulator):
+    gateway_emulator.set_faults(delay_seconds=0.5, method="PUT")
+
+    with pytest.raises(TimeoutError):
+        gateway_emulator.admin("PUT", [USERS, by_email("late@example.com")], timeout=0.2)
+    made_at_once = "late@example.com" in user_emails(gateway_emulator)
+    time.sleep(0.6)
+
+    assert not made_at_once
+    assert "late@example.com" in user_emails(gateway_emulator)
+
+
+def test_a_client_gone_from_a_slow_answer_leaves_the_emulator_serving(gateway_emulator, capsys):
+    gateway_emulator.set_faults(delay_seconds=0.4, phase="after", method="PUT", times=1)
+    with pytest.raises(TimeoutError):
+        gateway_emulator.admin("PUT", [USERS, by_email("gone@example.com")], timeout=0.1)
+
+    time.sleep(0.6)
+
+    assert gateway_emulator.admin("GET", [USERS]).status == 200
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_faults_spare_the_data_plane_and_control_calls(gateway_emulator, customer):
     s3 = gateway_emulator.s3_client(customer.access_key, customer.secret_key)
     gateway_emulator.set_faults(fail_every=1)
@@ -245,6 +316,8 @@ def test_cleared_faults_let_calls_through(gateway_emulator):
         {"delay_seconds": -1},
         {"phase": "during"},
         {"method": "PATCH"},
+        {"times": -1},
+        {"slow_every": 1.5},
         {"explode": True},
     ],
 )

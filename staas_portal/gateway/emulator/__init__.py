@@ -21,12 +21,18 @@ Control calls, for loopback clients only and unsigned, all answering JSON:
   "wrap_user_list": false, "error_style": "xml"|"json"|"header"|"bare"}`.
 - `GET|POST|DELETE /_emulator/faults`: read, replace or clear the faults on
   admin calls and the system key's bucket deletes: `{"delay_seconds": 0.0,
-  "fail_every": N, "malformed_every": N, "drop_every": N, "phase": "before",
-  "method": ""}`. Every Nth such call (counted from the POST) answers 500,
-  answers 200 with broken JSON, or closes the connection unanswered. With
-  "before" nothing changes; with "after" the change is made and saved first.
-  0 turns one off. A `method` ("GET", "DELETE", ...) counts and faults only
-  the calls of that method.
+  "slow_every": N, "fail_every": N, "malformed_every": N, "drop_every": N,
+  "phase": "before", "method": "", "times": N}`. Every Nth such call (counted
+  from the POST) answers 500, answers 200 with broken JSON, or closes the
+  connection unanswered; 0 turns one off. `delay_seconds` holds every call, or
+  with `slow_every` every Nth. With "before" the delay comes first and a
+  faulted call changes nothing; with "after" the change is made and saved
+  first, then the delay and the fault, so a client that gives up on a slow
+  answer finds the change made. A `method` ("GET", "DELETE", ...) counts and
+  faults only the calls of that method; `times` stops after that many slowed
+  or faulted calls, so `{"fail_every": 3, "method": "POST", "times": 1}` fails
+  the third POST and no other. The read adds `calls` (counted so far) and
+  `faulted` (slowed or faulted so far).
 - `POST /_emulator/usage/end-period`: closes the statistics period now;
   `{"name": <object name or null when nothing was counted>}`.
 - `POST /_emulator/usage/generate` with `{"objects": N, "items": M,

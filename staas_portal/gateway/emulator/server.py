@@ -74,19 +74,21 @@ class Emulator:
         style = self.features.error_style
         if not principal.is_system:
             raise S3Error(403, "AccessDenied", "Access Denied: not a system user's key")
-        plan, fault = self.faults.next_call(request.method)
-        if plan.delay_seconds:
-            time.sleep(plan.delay_seconds)
-        if fault is not None and plan.phase == "before":
-            return _fault_response(fault, None, style, request.request_id)
+        faults = self.faults.next_call(request.method)
+        # Outside the store's lock: a slow call holds up no other.
+        time.sleep(faults.delay("before"))
+        if faults.fault_in("before") is not None:
+            return _fault_response(faults.fault, None, style, request.request_id)
 
         try:
             with self.store.lock:
                 response = self._admin_dispatch(request)
         except S3Error as error:
             response = error_response(error, style, request.request_id)
-        if fault is not None:
-            return _fault_response(fault, response, style, request.request_id)
+        # The change is saved by now, so a client that gives up still finds it made.
+        time.sleep(faults.delay("after"))
+        if faults.fault is not None:
+            return _fault_response(faults.fault, response, style, request.request_id)
         return response
 
     def _admin_dispatch(self, request: Request) -> Response:
@@ -187,12 +189,17 @@ class _Handler(BaseHTTPRequestHandler):
         )
         response = self._answer(request)
 
+        outcome = "dropped" if response.drop else response.status
         if response.drop:
             self.close_connection = True
         else:
-            self._write(request, response)
+            try:
+                self._write(request, response)
+            except (BrokenPipeError, ConnectionResetError):
+                # A client that timed out on a slow answer has gone away.
+                self.close_connection = True
+                outcome = f"{response.status}, client gone"
         elapsed_ms = (time.monotonic() - started) * 1000
-        outcome = "dropped" if response.drop else response.status
         logger.info(
             "%s %s %s %s %.1fms",
             request.client_ip,

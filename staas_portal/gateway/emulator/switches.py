@@ -44,12 +44,36 @@ class Features:
 @dataclass
 class FaultPlan:
     delay_seconds: float = 0.0
+    # With it, only every Nth counted call is slow; without, every counted call is.
+    slow_every: int = 0
     fail_every: int = 0
     malformed_every: int = 0
     drop_every: int = 0
+    # "before": the delay and the fault come before the change is made, and a faulted
+    # call makes none; "after": the change is made and saved, then the delay and fault.
     phase: str = "before"
     # Only calls of this method are counted and faulted; "" means every admin call.
     method: str = ""
+    # At most this many calls are slowed or faulted, then calls pass; 0 for no limit.
+    times: int = 0
+
+
+COUNTERS = ("slow_every", "fail_every", "malformed_every", "drop_every", "times")
+
+
+@dataclass(frozen=True)
+class CallFaults:
+    """What happens to one admin call: slowed (seconds, or 0), and which fault if any."""
+
+    delay_seconds: float = 0.0
+    fault: str | None = None
+    phase: str = "before"
+
+    def delay(self, phase: str) -> float:
+        return self.delay_seconds if self.phase == phase else 0.0
+
+    def fault_in(self, phase: str) -> str | None:
+        return self.fault if self.phase == phase else None
 
 
 def parse_plan(settings: dict) -> FaultPlan:
@@ -66,7 +90,7 @@ def parse_plan(settings: dict) -> FaultPlan:
     delay = plan.delay_seconds
     if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
         raise ValueError("delay_seconds must be a non-negative number")
-    for name in ("fail_every", "malformed_every", "drop_every"):
+    for name in COUNTERS:
         value = getattr(plan, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} must be a non-negative whole number (0 turns it off)")
@@ -80,29 +104,44 @@ class Faults:
         self._lock = threading.Lock()
         self.plan = FaultPlan()
         self.calls = 0
+        self.faulted = 0
 
     def replace(self, plan: FaultPlan) -> None:
         with self._lock:
             self.plan = plan
             self.calls = 0
+            self.faulted = 0
 
     def clear(self) -> None:
         self.replace(FaultPlan())
 
-    def next_call(self, method: str) -> tuple[FaultPlan, str | None]:
-        """The plan in force and the fault for this call: drop, fail, malformed or None."""
+    def next_call(self, method: str) -> CallFaults:
+        """What happens to this call: its delay and its fault (drop, fail, malformed)."""
         with self._lock:
             plan = self.plan
             if plan.method and plan.method != method:
-                return plan, None
+                return CallFaults()
             self.calls += 1
-            number = self.calls
-        for kind in ("drop", "fail", "malformed"):
-            every = getattr(plan, f"{kind}_every")
-            if every and number % every == 0:
-                return plan, kind
-        return plan, None
+            if plan.times and self.faulted >= plan.times:
+                return CallFaults()
+            decided = decide(plan, self.calls)
+            if decided.delay_seconds or decided.fault:
+                self.faulted += 1
+            return decided
 
     def as_dict(self) -> dict:
         with self._lock:
-            return {**asdict(self.plan), "calls": self.calls}
+            return {**asdict(self.plan), "calls": self.calls, "faulted": self.faulted}
+
+
+def decide(plan: FaultPlan, number: int) -> CallFaults:
+    slow = plan.delay_seconds and (not plan.slow_every or number % plan.slow_every == 0)
+    fault = next(
+        (
+            kind
+            for kind in ("drop", "fail", "malformed")
+            if getattr(plan, f"{kind}_every") and number % getattr(plan, f"{kind}_every") == 0
+        ),
+        None,
+    )
+    return CallFaults(plan.delay_seconds if slow else 0.0, fault, plan.phase)

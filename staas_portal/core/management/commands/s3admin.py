@@ -331,7 +331,7 @@ def gateway_config(cluster: str) -> GatewayConfig:
     return GatewayConfig(
         name=DEFAULT_CLUSTER, url=gateway["url"], access_key=gateway["access_key"],
         secret_key=gateway["secret_key"], signature=gateway["signature"],
-        region=gateway["region"],
+        region=gateway["region"], read_timeout=settings.STAAS_GATEWAY_TIMEOUT,
     )  # fmt: skip
 
 
