@@ -144,3 +144,18 @@ def test_the_page_says_the_change_may_have_been_made(
     (message,) = [str(message) for message in response.context["messages"]]
     assert message.startswith(f"Suspending the S3 user {account.user_id} failed. ")
     assert message.endswith(UNCONFIRMED_NOTE)
+
+
+def test_a_provision_is_refused_while_an_earlier_one_has_no_answer(
+    admin_login, customer, cluster, gateway_emulator
+):
+    gateway_emulator.set_faults(drop_every=1, phase="after")
+    with pytest.raises(GatewayUnavailable):
+        services.account_provision(actor=admin_login, customer=customer, cluster=cluster)
+    gateway_emulator.clear_faults()
+
+    with pytest.raises(ServiceRefused, match="has no answer from the gateway yet"):
+        services.account_provision(actor=admin_login, customer=customer, cluster=cluster)
+
+    users = gateway_emulator.admin("GET", [("ostor-users", None)]).json()
+    assert sum(1 for user in users if user.get("UserEmail") == customer.email) == 1
