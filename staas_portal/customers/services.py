@@ -130,13 +130,16 @@ def account_provision(
         existing = customer.accounts.filter(cluster=cluster).exclude(state="deleted").first()
         if existing is not None:
             raise AccountExists(existing)
-        # A second create could make a second S3 user if the first one did get made.
-        if PendingChange.objects.filter(
+        # With the same email the gateway refuses a second user itself; with another one,
+        # a second create could make a second S3 user if the first did get made.
+        unanswered = PendingChange.objects.filter(
             kind=PendingChange.Kind.PROVISION, customer=customer, cluster=cluster
-        ).exists():
+        ).exclude(values__email=email)
+        if unanswered.exists():
             raise ServiceRefused(
-                f"An earlier provisioning of {customer.name} on {cluster.name} has no answer "
-                "from the gateway yet; run reconcile, which settles it, before trying again."
+                f"An earlier provisioning of {customer.name} on {cluster.name}, with another "
+                "email, has no answer from the gateway yet; run reconcile, which settles it, "
+                "before trying again."
             )
 
         with pending_change(actor=actor, kind=PendingChange.Kind.PROVISION, customer=customer,
