@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from staas_portal.audit.models import AuditEvent
 from staas_portal.customers import services
+from staas_portal.customers.adoption import record_account
 from staas_portal.customers.models import Drift, KeyPairNote, PendingChange, S3Account
 from staas_portal.customers.reconcile import reconcile_cluster
 from staas_portal.customers.settlement import change_settle
@@ -115,9 +116,13 @@ class TestProvision:
         gateway_emulator.set_faults(drop_every=1, method="PUT", phase="after", times=1)
         with pytest.raises(GatewayError):
             services.account_provision(actor=admin_login, customer=customer, cluster=cluster)
-        services.account_provision(
-            actor=admin_login, customer=customer, cluster=cluster, email="second@acme.example"
-        )
+        # Another S3 user made the customer's meanwhile, as the WHMCS import would link it:
+        # a second provisioning itself waits for the first to be settled.
+        gateway_emulator.create_customer("second@acme.example")
+        record_account(
+            actor=admin_login, cluster=cluster, customer=customer,
+            user=cluster.gateway().user_get(email="second@acme.example"),
+        )  # fmt: skip
 
         report = reconcile_cluster(cluster)
 
