@@ -1,5 +1,7 @@
 """Small pieces that many pages share: confirmations and outcome messages."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
@@ -56,3 +58,14 @@ def failure_text(failure: Exception) -> str:
 def report_failure(request, what: str, failure: Exception) -> None:
     """`what` failed: a message that quotes the gateway's or the rule's own words."""
     messages.error(request, f"{what} failed. {failure_text(failure)}")
+
+
+def gateway_panel(request, template: str, context: dict, **reads: Callable):
+    """A panel filled by asking the gateway: each read's answer under its name, or the
+    gateway's error as `error`, so that a failing gateway fails this panel only."""
+    try:
+        for name, read in reads.items():
+            context[name] = read()
+    except GatewayError as error:
+        context["error"] = error
+    return render(request, template, context)

@@ -16,6 +16,7 @@ from staas_portal.core.pages import (
     EXPECTED_FAILURES,
     PAGE_SIZE,
     confirm_page,
+    gateway_panel,
     posted_data,
     report_failure,
 )
@@ -186,24 +187,21 @@ def new_key_page(request, account: S3Account, new_pair) -> HttpResponse:
 def account_live(request, pk, account_pk):
     """The live panel, loaded by htmx so that a slow gateway never holds the page up."""
     account = customer_account(pk, account_pk)
-    context = {"account": account, "customer": account.customer}
-    try:
-        context["live"] = services.account_live(actor=request.user, account=account)
-    except GatewayError as error:
-        context["error"] = error
-    return render(request, "customers/_account_live.html", context)
+    return gateway_panel(
+        request, "customers/_account_live.html",
+        {"account": account, "customer": account.customer},
+        live=lambda: services.account_live(actor=request.user, account=account),
+    )  # fmt: skip
 
 
 @staff_only
 @require_GET
 def account_buckets(request, pk, account_pk):
     account = customer_account(pk, account_pk)
-    context = {"account": account}
-    try:
-        context["buckets"] = services.account_buckets(actor=request.user, account=account)
-    except GatewayError as error:
-        context["error"] = error
-    return render(request, "customers/_account_buckets.html", context)
+    return gateway_panel(
+        request, "customers/_account_buckets.html", {"account": account},
+        buckets=lambda: services.account_buckets(actor=request.user, account=account),
+    )  # fmt: skip
 
 
 @admin_only
@@ -252,12 +250,10 @@ def account_delete(request, pk, account_pk):
     if request.method == "POST" and form.is_valid():
         return delete_account(request, account, form.cleaned_data["delete_buckets"])
 
-    context = {"account": account, "form": form}
-    try:
-        context["buckets"] = services.account_buckets(actor=request.user, account=account)
-    except GatewayError as error:
-        context["error"] = error
-    return render(request, "customers/account_delete.html", context)
+    return gateway_panel(
+        request, "customers/account_delete.html", {"account": account, "form": form},
+        buckets=lambda: services.account_buckets(actor=request.user, account=account),
+    )  # fmt: skip
 
 
 def delete_account(request, account: S3Account, with_buckets: bool):

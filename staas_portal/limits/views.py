@@ -11,12 +11,12 @@ from staas_portal.core.pages import (
     EXPECTED_FAILURES,
     PAGE_SIZE,
     confirm_page,
+    gateway_panel,
     posted_data,
     report_failure,
 )
 from staas_portal.customers.models import Customer
 from staas_portal.customers.views import customer_account
-from staas_portal.gateway.errors import GatewayError
 from staas_portal.jobs.models import Job
 from staas_portal.limits import selectors, services
 from staas_portal.limits.forms import LimitsForm, PlanAssignForm, PlanForm, QuotaForm
@@ -49,12 +49,11 @@ def back_to(account, bucket: str | None) -> str:
 def account_limits(request, pk, account_pk):
     """The limits panel of one S3 user, loaded on its own like every gateway panel."""
     account = customer_account(pk, account_pk)
-    context = {"account": account, "customer": account.customer}
-    try:
-        context["reading"] = selectors.account_limits(actor=request.user, account=account)
-    except GatewayError as error:
-        context["error"] = error
-    return render(request, "limits/_account_limits.html", context)
+    return gateway_panel(
+        request, "limits/_account_limits.html",
+        {"account": account, "customer": account.customer},
+        reading=lambda: selectors.account_limits(actor=request.user, account=account),
+    )  # fmt: skip
 
 
 @staff_only

@@ -12,10 +12,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from staas_portal.core.http import client_address
-from staas_portal.core.pages import EXPECTED_FAILURES, confirm_page, report_failure
+from staas_portal.core.pages import (
+    EXPECTED_FAILURES,
+    confirm_page,
+    gateway_panel,
+    report_failure,
+)
 from staas_portal.customers import services
 from staas_portal.customers.models import MAX_KEY_PAIRS, KeyPairNote, S3Account
-from staas_portal.gateway.errors import GatewayError
 from staas_portal.limits import selectors as limits_selectors
 from staas_portal.selfservice import configs
 from staas_portal.usage import selectors as usage_selectors
@@ -68,36 +72,30 @@ def home(request):
 @require_GET
 def account_state(request, account_pk):
     account = own_account(request, account_pk)
-    context = {"account": account}
-    try:
-        context["live"] = services.account_live(actor=request.user, account=account)
-    except GatewayError as error:
-        context["error"] = error
-    return render(request, "selfservice/_account_state.html", context)
+    return gateway_panel(
+        request, "selfservice/_account_state.html", {"account": account},
+        live=lambda: services.account_live(actor=request.user, account=account),
+    )  # fmt: skip
 
 
 @customer_only
 @require_GET
 def account_buckets(request, account_pk):
     account = own_account(request, account_pk)
-    context = {"account": account}
-    try:
-        context["buckets"] = services.account_buckets(actor=request.user, account=account)
-    except GatewayError as error:
-        context["error"] = error
-    return render(request, "selfservice/_account_buckets.html", context)
+    return gateway_panel(
+        request, "selfservice/_account_buckets.html", {"account": account},
+        buckets=lambda: services.account_buckets(actor=request.user, account=account),
+    )  # fmt: skip
 
 
 @customer_only
 @require_GET
 def account_limits(request, account_pk):
     account = own_account(request, account_pk)
-    context = {"account": account}
-    try:
-        context["reading"] = limits_selectors.account_limits(actor=request.user, account=account)
-    except GatewayError as error:
-        context["error"] = error
-    return render(request, "selfservice/_account_limits.html", context)
+    return gateway_panel(
+        request, "selfservice/_account_limits.html", {"account": account},
+        reading=lambda: limits_selectors.account_limits(actor=request.user, account=account),
+    )  # fmt: skip
 
 
 @customer_only
