@@ -244,10 +244,13 @@ class CustomerLine:
     figures: MonthFigures
 
 
-def customers_month(month: Month, *, now: datetime) -> list[CustomerLine]:
-    """One line per customer with an S3 account, now or before, in name order."""
-    owners = account_owners()
-    found = month_figures(month, now=now)
+def customers_month(
+    month: Month, *, now: datetime, customers: list[Customer] | None = None
+) -> list[CustomerLine]:
+    """One line per customer with an S3 account, now or before, in name order; only the
+    given customers' lines when a page of them is given."""
+    owners = account_owners(customers)
+    found = month_figures(month, now=now, pairs=None if customers is None else list(owners))
 
     lines = {}
     for pair, (customer, _) in owners.items():
@@ -274,9 +277,17 @@ def bucket_lines(month: Month, *, now: datetime) -> list[tuple[Customer, BucketL
     )
 
 
-def account_owners() -> dict[Pair, tuple[Customer, str]]:
-    """Each (cluster, user id) with its customer and a label such as `main/8f3a...`."""
+def customers_with_accounts():
+    """Customers who have or had an S3 account, in the overview's order."""
+    return Customer.objects.filter(accounts__isnull=False).distinct().order_by("name", "pk")
+
+
+def account_owners(customers: list[Customer] | None = None) -> dict[Pair, tuple[Customer, str]]:
+    """Each (cluster, user id), of every customer or of those given, with its customer and
+    a label such as `main/8f3a...`."""
     accounts = S3Account.objects.select_related("customer", "cluster")
+    if customers is not None:
+        accounts = accounts.filter(customer__in=customers)
     return {
         (account.cluster_id, account.user_id): (
             account.customer,

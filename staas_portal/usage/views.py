@@ -2,6 +2,7 @@
 panel on the customer page (staff), and the statistics objects themselves (admins)."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,7 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from staas_portal.clusters.models import StorageCluster
 from staas_portal.clusters.services import default_cluster
 from staas_portal.core.http import client_address
-from staas_portal.core.pages import EXPECTED_FAILURES, confirm_page, report_failure
+from staas_portal.core.pages import (
+    EXPECTED_FAILURES,
+    PAGE_SIZE,
+    confirm_page,
+    report_failure,
+)
 from staas_portal.customers.models import Customer, S3Account
 from staas_portal.gateway.errors import GatewayError, GatewayNotFound
 from staas_portal.usage import exports, selectors, services
@@ -35,8 +41,12 @@ def usage_overview(request):
     if month is None:
         return render(request, "usage/overview.html", context, status=400)
 
-    lines = selectors.customers_month(month, now=timezone.now())
-    context["lines"] = lines
+    # A page of customers at a time: each line sums the customer's month of counters.
+    page = Paginator(selectors.customers_with_accounts(), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context["page_obj"] = page
+    context["lines"] = selectors.customers_month(month, now=timezone.now(), customers=list(page))
     return render(request, "usage/overview.html", context)
 
 

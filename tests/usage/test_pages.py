@@ -9,8 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from staas_portal.audit.models import AuditEvent
+from staas_portal.customers.models import S3Account
 from staas_portal.usage import services
-from tests.usage.report_fixture import write_month
+from tests.portal_fixtures import make_customer
+from tests.usage.report_fixture import at, counters, write_month
 from tests.usage.statistics import generate, listed_names
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +45,28 @@ class TestOverview:
             "Beta Books",
         ]
         assert "7.667" in page
+
+    def test_it_pages_customers_with_each_pages_own_figures(
+        self, client, admin_login, cluster, month
+    ):
+        for number in range(25):
+            zed = make_customer(f"Zed {number:02}", f"zed{number}@zed.example")
+            S3Account.objects.create(
+                customer=zed, cluster=cluster, user_id=f"zed{number}", gateway_email="z@x"
+            )
+        counters(cluster, "zed24", "films", at(5), 1, 2, 3, 4, 0, 0)
+        client.force_login(admin_login)
+
+        first = client.get(reverse("usage:overview"), {"month": "2026-11"})
+        second = client.get(reverse("usage:overview"), {"month": "2026-11", "page": 2})
+
+        first_names = [line.customer.name for line in first.context["lines"]]
+        assert len(first_names) == 25
+        assert first_names[:3] == ["Acme Hosting", "Beta Books", "Zed 00"]
+        assert "Page 1 of 2 (27 in all)" in " ".join(text_of(first).split())
+        assert [line.customer.name for line in second.context["lines"]] == ["Zed 23", "Zed 24"]
+        assert [line.figures.requests for line in second.context["lines"]] == [0, 10]
+        assert 'href="?month=2026-11&amp;page=1"' in text_of(second)
 
     @pytest.mark.parametrize(
         ("month", "error"),
