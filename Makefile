@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint audit format lock clean
+.PHONY: run test lint audit load format lock clean
 
 $(VENV)/.installed-run: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ lint: $(VENV)/.installed-test
 # --strict fails when a package could not be looked up, rather than passing it.
 audit: $(VENV)/.installed-test
 	$(BIN)/pip-audit --strict --local --skip-editable --progress-spinner off
+
+# 50 sessions for 60 s against gunicorn, PostgreSQL, Redis and a Celery worker, next to
+# one session alone; needs PostgreSQL and Redis on their local ports. LOAD_ARGS adds
+# options, e.g. LOAD_ARGS="--seconds 120".
+load: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
