@@ -50,7 +50,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -67,6 +67,7 @@ from benchmarks.support import (  # noqa: E402
     start_emulator,
     start_workers,
     stop,
+    wait_until_answering,
 )
 
 TARGET_RATIO = 4.0
@@ -142,7 +143,8 @@ def run(options, population: "Population", portal_url: str, seeded: float) -> No
 
     print(f"{options.customers} customers ({seeded:.0f}s to set up), gunicorn with 3 sync "
           "workers, PostgreSQL, Redis, a Celery worker, the emulator as the gateway")  # fmt: skip
-    roles = ", ".join(f"{count} {role}" for role, count in count_roles(sessions).items())
+    counts = Counter(visitor.role for visitor in sessions)
+    roles = ", ".join(f"{count} {role}" for role, count in counts.items())
     print(f"{len(sessions)} sessions ({roles}), each reading a page for "
           f"{options.think[0]:g}-{options.think[1]:g}s")  # fmt: skip
     report(alone, loaded, len(sessions))
@@ -349,15 +351,8 @@ def start_gunicorn(environment: dict[str, str], workdir: Path) -> tuple[str, sub
     web = subprocess.Popen(command, cwd=REPO, env={**os.environ, **environment},
                            stdout=log, stderr=log)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=2).close()  # noqa: S310
-            return url, web
-        except OSError:
-            time.sleep(0.2)
-    stop(web)
-    raise SystemExit("gunicorn did not start; see " + str(workdir / "gunicorn.log"))
+    wait_until_answering(url + "/healthz", web, f"gunicorn (see {workdir / 'gunicorn.log'})")
+    return url, web
 
 
 # Sessions
@@ -367,7 +362,6 @@ def start_gunicorn(environment: dict[str, str], workdir: Path) -> tuple[str, sub
 class Sample:
     label: str
     waits_on_gateway: bool
-    started: float
     seconds: float
     error: str = ""
 
@@ -433,8 +427,7 @@ class Visitor:
                 self.token = found.group(1)
         if self.recorder is not None:
             waits = bool(GATEWAY_PATHS.search(path.split("?")[0]))
-            self.recorder.add(Sample(label, waits, started, seconds,
-                                     error and f"{method} {path}: {error}"))  # fmt: skip
+            self.recorder.add(Sample(label, waits, seconds, error and f"{method} {path}: {error}"))
         return response, body
 
     def page(self, path: str, label: str, must_show: str = "") -> str:
@@ -553,8 +546,7 @@ def rotate_key(visitor: Visitor):
     body = visitor.page("/my/", "my storage", must_show="Key pairs")
     account = re.search(r'href="/my/accounts/(\d+)/keys/new/"', body)
     if account is None:
-        visitor.recorder.add(Sample("rotation", False, time.perf_counter(), 0,
-                                    "/my/ offered no key rotation"))  # fmt: skip
+        visitor.recorder.add(Sample("rotation", False, 0, "/my/ offered no key rotation"))
         yield
         return
     base = f"/my/accounts/{account.group(1)}/keys/"
@@ -638,8 +630,7 @@ def report(alone: Recorder, loaded: Recorder, sessions: int) -> None:
     for label in labels:
         lone = [s.seconds for s in alone.samples if s.label == label]
         many = [s.seconds for s in loaded.samples if s.label == label]
-        lone_p95 = f"{percentiles(lone)[1] * 1000:7.1f}" if len(lone) > 1 else "      -"
-        print(f"  {label:32} {lone_p95} {percentiles(many)[1] * 1000:7.1f}  ({len(many)})")
+        print(f"  {label:32} {p95_text(lone)} {p95_text(many)}  ({len(many)})")
 
     errors = [sample.error for sample in alone.samples + loaded.samples if sample.error]
     for error in sorted(set(errors))[:10]:
@@ -665,16 +656,14 @@ def line(name: str, recorder: Recorder, samples: list[Sample]) -> None:
     print(f"{name:34} {len(samples):8} {rate:7.1f} {p50:7.1f} {p95:7.1f} {p99:7.1f} {errors:6}")
 
 
+def p95_text(seconds: list[float]) -> str:
+    """p95 in ms, or a dash where a page was seen too few times for one."""
+    return f"{percentiles(seconds)[1] * 1000:7.1f}" if len(seconds) > 1 else f"{'-':>7}"
+
+
 def percentiles(samples: list[float]) -> tuple[float, float, float]:
     cuts = statistics.quantiles(samples, n=100, method="inclusive")
     return cuts[49], cuts[94], cuts[98]
-
-
-def count_roles(visitors: list[Visitor]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for visitor in visitors:
-        counts[visitor.role] = counts.get(visitor.role, 0) + 1
-    return counts
 
 
 if __name__ == "__main__":

@@ -32,15 +32,21 @@ def start_emulator(
     environment = {**os.environ, "STAAS_GATEWAY_SECRET_KEY": secret_key}
     emulator = subprocess.Popen(command, cwd=REPO, env=environment, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
+    wait_until_answering(url + "_emulator/state", emulator, "the emulator")
+    return emulator, url
+
+
+def wait_until_answering(url: str, process: subprocess.Popen, name: str) -> None:
+    """Returns once the URL answers; stops the process and the run if it has not in 60 s."""
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(url + "_emulator/state", timeout=1).close()  # noqa: S310
-            return emulator, url
+            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310
+            return
         except OSError:
             time.sleep(0.1)
-    emulator.kill()
-    raise SystemExit("the emulator did not start")
+    stop(process)
+    raise SystemExit(f"{name} did not start")
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -212,9 +212,12 @@ class CustomerMonth:
     buckets: list[BucketLine]
 
 
-def customer_month(customer: Customer, month: Month, *, now: datetime) -> CustomerMonth:
-    """The customer's figures of the month, in all and per bucket."""
-    pairs = account_pairs(customer)
+def customer_month(
+    customer: Customer, month: Month, *, now: datetime, pairs: list[Pair] | None = None
+) -> CustomerMonth:
+    """The customer's figures of the month, in all and per bucket; `pairs` are the
+    customer's accounts when the caller has read them already."""
+    pairs = account_pairs(customer) if pairs is None else pairs
     totals = MonthFigures(month, now)
     for figures in month_figures(month, now=now, pairs=pairs).values():
         totals.counted.add(figures)
@@ -373,8 +376,9 @@ def latest_runs() -> list[HarvestRun]:
 
 def customer_month_view(customer: Customer, month: Month, *, now: datetime) -> dict:
     """What a page shows of a customer's month: the report, and the daily charts' data."""
+    pairs = account_pairs(customer)
     return {
-        "report": customer_month(customer, month, now=now),
-        "chart_data": daily_series(month, now=now, pairs=account_pairs(customer)),
+        "report": customer_month(customer, month, now=now, pairs=pairs),
+        "chart_data": daily_series(month, now=now, pairs=pairs),
         "chart_id": f"usage-chart-data-{customer.pk}",
     }

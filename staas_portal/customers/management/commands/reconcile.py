@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from staas_portal.clusters.models import StorageCluster
+from staas_portal.clusters.management.selection import add_cluster_option, chosen_clusters
 from staas_portal.customers.reconcile import reconcile_cluster
 
 
@@ -12,17 +12,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--cluster", metavar="NAME", help="Only this cluster.")
+        add_cluster_option(parser)
 
     def handle(self, *args, cluster=None, **options):
-        clusters = StorageCluster.objects.order_by("name")
-        if cluster:
-            clusters = clusters.filter(name=cluster)
-            if not clusters.exists():
-                raise CommandError(f"There is no cluster named {cluster!r}.")
-
         failed = []
-        for each in clusters:
+        for each in chosen_clusters(cluster):
             report = reconcile_cluster(each)
             if not report.ok:
                 self.stderr.write(report.summary())

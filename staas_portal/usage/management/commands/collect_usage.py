@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from staas_portal.clusters.models import StorageCluster
+from staas_portal.clusters.management.selection import add_cluster_option, chosen_clusters
 from staas_portal.usage.services import usage_harvest
 
 
@@ -13,17 +13,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--cluster", metavar="NAME", help="Only this cluster.")
+        add_cluster_option(parser)
 
     def handle(self, *args, cluster=None, **options):
-        clusters = StorageCluster.objects.order_by("name")
-        if cluster:
-            clusters = clusters.filter(name=cluster)
-            if not clusters.exists():
-                raise CommandError(f"There is no cluster named {cluster!r}.")
-
         failed = []
-        for each in clusters:
+        for each in chosen_clusters(cluster):
             report = usage_harvest(cluster=each)
             if report.ok:
                 self.stdout.write(report.summary())
