@@ -52,6 +52,19 @@ def test_the_monthly_export_has_a_line_per_customer(read_token, month):
     assert (beta["customer"], beta["figures"]["stored_gb_months"]) == ("Beta Books", "3.000000")
 
 
+def test_the_monthly_export_sums_each_page_for_its_own_customers(api, month):
+    acme, beta = month
+
+    first = api.get("/api/v1/usage/2026-11/?page_size=1").json()
+    second = api.get("/api/v1/usage/2026-11/?page_size=1&page=2").json()
+
+    assert (first["count"], second["count"]) == (2, 2)
+    assert [line["customer_id"] for line in first["results"]] == [acme.pk]
+    assert first["results"][0]["figures"] == FIGURES_OF_ACME
+    assert [line["customer_id"] for line in second["results"]] == [beta.pk]
+    assert second["results"][0]["figures"]["stored_gb_months"] == "3.000000"
+
+
 @pytest.mark.parametrize(
     ("month_text", "detail"),
     [("2026-13", "Enter a month as YYYY-MM"), ("2999-01", "has not begun yet"),
