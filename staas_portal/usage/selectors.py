@@ -138,15 +138,19 @@ def month_figures(
         for name in COUNTERS:
             setattr(figures, name, row[name])
 
-    samples = StorageSample.objects.filter(
-        pair_filter(pairs), taken_at__gte=month.start, taken_at__lt=month.end
-    )
+    samples = month_samples(month, pairs)
     for key, byte_seconds in stored_byte_seconds(samples, keys, now).items():
         found[key].byte_seconds = byte_seconds
     peaks = bucket_peaks(samples, keys) if by_bucket else user_peaks(samples)
     for key, peak in peaks.items():
         found[key].peak_bytes = peak
     return dict(found)
+
+
+def month_samples(month: Month, pairs: list[Pair] | None):
+    return StorageSample.objects.filter(
+        pair_filter(pairs), taken_at__gte=month.start, taken_at__lt=month.end
+    )
 
 
 def stored_byte_seconds(samples, keys: list[str], now: datetime) -> dict[tuple, float]:
@@ -218,15 +222,20 @@ def customer_month(
     """The customer's figures of the month, in all and per bucket; `pairs` are the
     customer's accounts when the caller has read them already."""
     pairs = account_pairs(customer) if pairs is None else pairs
+    per_bucket = month_figures(month, now=now, pairs=pairs, by_bucket=True)
+
+    # The month in all is the sum of its buckets but for the peak: an S3 user's peak is
+    # its buckets' largest total at one snapshot, not the sum of each bucket's own peak.
     totals = MonthFigures(month, now)
-    for figures in month_figures(month, now=now, pairs=pairs).values():
+    for figures in per_bucket.values():
         totals.counted.add(figures)
+    totals.counted.peak_bytes = sum(user_peaks(month_samples(month, pairs)).values())
 
     names = cluster_names()
     buckets = [
         BucketLine(names[cluster_id], user_id, bucket, MonthFigures(month, now, figures))
         for (cluster_id, user_id, bucket), figures in sorted(
-            month_figures(month, now=now, pairs=pairs, by_bucket=True).items(),
+            per_bucket.items(),
             key=lambda entry: (names[entry[0][0]], entry[0][1], entry[0][2]),
         )
     ]
