@@ -26,13 +26,17 @@ class Migration(migrations.Migration):
                 (
                     "name",
                     models.CharField(
-                        help_text="Names the system that uses it, e.g. storefront; the audit log shows it.",
+                        help_text=(
+                            "Names the system that uses it, e.g. storefront;"
+                            " the audit log shows it."
+                        ),
                         max_length=64,
                         unique=True,
                         validators=[
                             django.core.validators.RegexValidator(
                                 "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\Z",
-                                "Use letters, digits, dots, hyphens and underscores, starting with a letter or digit.",
+                                "Use letters, digits, dots, hyphens and underscores,"
+                                " starting with a letter or digit.",
                             )
                         ],
                     ),

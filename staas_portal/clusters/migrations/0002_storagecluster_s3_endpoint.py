@@ -14,7 +14,9 @@ class Migration(migrations.Migration):
             name="s3_endpoint",
             field=models.URLField(
                 blank=True,
-                help_text="The address customers use with their keys, when it is not the gateway URL.",
+                help_text=(
+                    "The address customers use with their keys, when it is not the gateway URL."
+                ),
                 verbose_name="S3 endpoint for customers",
             ),
         ),
